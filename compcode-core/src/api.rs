@@ -1,0 +1,469 @@
+//! The public operations and their serde request/response types — the one facade every
+//! binding (Python, Node, WASM, the CLI) calls. A binding only converts host values to and
+//! from these types and maps [`Error`]s.
+
+use crate::calc::{calculate, Calculation, Line};
+use crate::decimal::{fmt_money, fmt_plain};
+use crate::error::{Error, Issue, Result};
+use crate::model::{CalcDoc, Phase};
+use crate::validate::{parse_json, read_document};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One payout line of a simulate result (SPEC §0.1, §12's event shape).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Deal (null for periodic and cascade lines).
+    pub deal_id: Option<String>,
+    /// Receiving rep.
+    pub rep_id: String,
+    /// Plan identity.
+    pub plan_id: String,
+    /// Plan version whose rule paid.
+    pub plan_version_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// `per_deal`, `periodic` or `cascade`.
+    pub execution_phase: &'static str,
+    /// Period string.
+    pub period: String,
+    /// Rounded amount, with exactly `currencyPrecision` decimals.
+    pub amount: String,
+    /// Cascade: the rep whose results fed it.
+    pub source_rep_id: Option<String>,
+    /// Tier name.
+    pub tier_name: Option<String>,
+    /// Rate applied.
+    pub rate_applied: Option<String>,
+    /// Attainment.
+    pub attainment: Option<String>,
+    /// What the rate multiplied.
+    pub base: Option<String>,
+    /// The rep's credited value of the deal (per_deal) or period (periodic).
+    pub credited_value: Option<String>,
+    /// Why a line pays zero (`below_first_tier`, `below_floor`, `period_cap`).
+    pub reason: Option<&'static str>,
+    /// A periodic line of an open period.
+    pub provisional: bool,
+    /// Milestone (rate tables; null here).
+    pub milestone: Option<u32>,
+    /// Participant role.
+    pub role: Option<String>,
+    /// The event's stable key: the compact JSON array of its key parts (SPEC §12, §18.20).
+    pub idempotency_key: String,
+    /// Explanation steps (empty when `options.trace` is false).
+    pub trace: Vec<Value>,
+}
+
+/// One rule's contribution to a deal in CompCode's per-deal view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleBreakdown {
+    /// Rule.
+    pub rule_name: String,
+    /// Plan.
+    pub plan_id: Option<String>,
+    /// Amount (money) or null when skipped.
+    pub amount: Option<String>,
+    /// Tier.
+    pub tier_name: Option<String>,
+    /// Rate.
+    pub rate_applied: Option<String>,
+    /// Attainment after the deal.
+    pub attainment: Option<String>,
+    /// The rule's period for this deal.
+    pub rule_period: Option<String>,
+    /// The rule skipped this deal.
+    pub skipped: bool,
+    /// Why (skip reason or zero-pay reason).
+    pub reason: Option<String>,
+    /// Explanation steps.
+    pub trace: Vec<Value>,
+}
+
+/// CompCode's per-deal simulate entry: one per (deal, credited rep).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DealResult {
+    /// Deal.
+    pub deal_id: String,
+    /// Deal name.
+    pub deal_name: Option<String>,
+    /// Deal amount.
+    pub deal_amount: Option<String>,
+    /// Stage.
+    pub deal_stage: Option<String>,
+    /// Credited rep.
+    pub rep_id: String,
+    /// Rep name.
+    pub rep_name: String,
+    /// Period of the first line.
+    pub period: Option<String>,
+    /// At least one rule paid a line.
+    pub eligible: bool,
+    /// Σ of the deal's lines for this rep.
+    pub commission_total: String,
+    /// Per rule.
+    pub rule_breakdown: Vec<RuleBreakdown>,
+}
+
+/// Quota progress (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaStatus {
+    /// Rep.
+    pub rep_id: String,
+    /// Plan.
+    pub plan_id: String,
+    /// Rule.
+    pub rule_name: String,
+    /// Period.
+    pub period: String,
+    /// Target (after proration).
+    pub target: String,
+    /// Variable target.
+    pub variable_target: Option<String>,
+    /// Credited measure to date.
+    pub current_value: String,
+    /// currentValue / target.
+    pub attainment: String,
+}
+
+/// A diagnostic (skips and their reasons).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticOut {
+    /// Code.
+    pub code: &'static str,
+    /// Deal.
+    pub deal_id: Option<String>,
+    /// Rep.
+    pub rep_id: Option<String>,
+    /// Plan.
+    pub plan_id: Option<String>,
+    /// Rule.
+    pub rule_name: Option<String>,
+    /// Period.
+    pub period: Option<String>,
+    /// Explanation.
+    pub message: String,
+}
+
+/// The simulate answer: CompCode's fields plus the events, quota progress and diagnostics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulateResult {
+    /// Always `simulate`.
+    pub mode: &'static str,
+    /// The evaluation date.
+    pub as_of: String,
+    /// `all` or the scope period.
+    pub period: String,
+    /// Deal snapshots considered (deleted ones excluded).
+    pub total_deals: usize,
+    /// Deals with at least one per_deal line.
+    pub eligible_deals: usize,
+    /// Σ of every line (money).
+    pub total_commission: String,
+    /// Reps with an assignment to a plan in scope.
+    pub assigned_reps: usize,
+    /// The payout lines.
+    pub events: Vec<Event>,
+    /// CompCode's per-deal view.
+    pub results: Vec<DealResult>,
+    /// Quota progress.
+    pub quotas: Vec<QuotaStatus>,
+    /// Skips and their reasons.
+    pub diagnostics: Vec<DiagnosticOut>,
+}
+
+/// The answer of [`validate`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidateResult {
+    /// No problems.
+    pub valid: bool,
+    /// Every problem found.
+    pub errors: Vec<Issue>,
+}
+
+/// Simulates a calculation document (SPEC §0.1): validates it, calculates, and returns the
+/// lines in CompCode's simulate shape. Writes nothing.
+///
+/// ```
+/// use serde_json::json;
+/// let doc = json!({
+///   "asOf": "2026-04-01",
+///   "reps": [{"id": "alice", "name": "Alice"}],
+///   "plans": [{"planId": "ae", "name": "AE", "effectiveStart": "2026-01-01", "config": {"rules": [{
+///     "name": "Revenue Commission", "measure": "closed_won_revenue",
+///     "tiers": [{"tierIndex": 0, "name": "Base", "minThreshold": 0, "rate": "0.08"},
+///               {"tierIndex": 1, "name": "On Target", "minThreshold": 1, "rate": "0.10"}]}]}}],
+///   "assignments": [{"repId": "alice", "planId": "ae", "effectiveStart": "2026-01-01"}],
+///   "quotas": [{"repId": "alice", "planId": "ae", "ruleName": "Revenue Commission",
+///               "period": "2026-Q1", "target": "500000"}],
+///   "deals": [{"id": "D1", "stage": "closed_won", "amount": "600000", "closeDate": "2026-02-01",
+///              "ownerRepId": "alice"}]
+/// });
+/// let out = compcode_core::api::simulate(&doc).unwrap();
+/// assert_eq!(out.events[0].tier_name.as_deref(), Some("On Target"));
+/// assert_eq!(out.total_commission, "60000.00");
+/// assert_eq!(out.quotas[0].attainment, "1.2");
+/// ```
+pub fn simulate(input: &Value) -> Result<SimulateResult> {
+    let doc = read_document(input)?;
+    simulate_doc(&doc)
+}
+
+/// [`simulate`] on JSON text; numbers are read from their text, never through `f64`.
+///
+/// ```
+/// let err = compcode_core::api::simulate_json("{not json").unwrap_err();
+/// assert_eq!(err.code().as_str(), "VALIDATION_FAILED");
+/// ```
+pub fn simulate_json(text: &str) -> Result<SimulateResult> {
+    simulate(&parse_json(text)?)
+}
+
+/// Checks a calculation document without calculating: every problem at once, with paths.
+///
+/// ```
+/// use serde_json::json;
+/// let r = compcode_core::api::validate(&json!({"asOf": "2026-13-01", "reps": [], "plans": [], "deals": []}));
+/// assert!(!r.valid);
+/// assert_eq!(r.errors[0].path, "asOf");
+/// assert_eq!(r.errors[0].code, "invalid_date");
+/// ```
+pub fn validate(input: &Value) -> ValidateResult {
+    match read_document(input) {
+        Ok(_) => ValidateResult { valid: true, errors: Vec::new() },
+        Err(e) => {
+            let errors = e
+                .details()
+                .get("errors")
+                .and_then(|v| serde_json::from_value::<Vec<IssueIn>>(v.clone()).ok())
+                .map(|v| v.into_iter().map(IssueIn::into_issue).collect())
+                .unwrap_or_default();
+            ValidateResult { valid: false, errors }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct IssueIn {
+    path: String,
+    code: String,
+    message: String,
+    suggestion: Option<String>,
+}
+
+impl IssueIn {
+    fn into_issue(self) -> Issue {
+        Issue { path: self.path, code: intern_code(&self.code), message: self.message, suggestion: self.suggestion }
+    }
+}
+
+fn intern_code(c: &str) -> &'static str {
+    const CODES: [&str; 16] = [
+        "invalid_json", "required", "unknown_field", "invalid_type", "invalid_value", "invalid_decimal", "invalid_date",
+        "invalid_period", "duplicate", "tiers_not_increasing", "invalid_tier", "manager_cycle", "unknown_reference",
+        "split_over_100", "invalid_operator", "invalid_condition_value",
+    ];
+    CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
+}
+
+/// Simulates an already-validated document.
+pub fn simulate_doc(doc: &CalcDoc) -> Result<SimulateResult> {
+    let calc = calculate(doc)?;
+    Ok(render(doc, &calc))
+}
+
+fn opt_plain(d: Option<Decimal>) -> Option<String> {
+    d.map(fmt_plain)
+}
+
+/// The idempotency key of a line: the compact JSON array of its key parts (SPEC §12).
+pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
+    let plan = &doc.plans[l.plan].plan_id;
+    let rep = &doc.reps[l.rep].id;
+    let parts: Vec<&str> = match l.phase {
+        Phase::PerDeal => vec![l.deal.map_or("", |d| doc.deals[d].id.as_str()), rep, plan, &l.rule_name],
+        Phase::Periodic => vec![rep, plan, &l.rule_name, ""],
+        Phase::Cascade => vec![rep, plan, &l.rule_name, "", l.source_rep.map_or("", |s| doc.reps[s].id.as_str())],
+    };
+    let period = l.period.to_string();
+    let parts: Vec<&str> = parts.into_iter().map(|p| if p.is_empty() && l.phase != Phase::PerDeal { period.as_str() } else { p }).collect();
+    serde_json::to_string(&parts).unwrap_or_default()
+}
+
+fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
+    let dp = doc.settings.currency_precision;
+    let mut total = Decimal::ZERO;
+    let mut events = Vec::with_capacity(calc.lines.len());
+    for l in &calc.lines {
+        total = total.checked_add(l.amount).unwrap_or(total);
+        events.push(Event {
+            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
+            rep_id: doc.reps[l.rep].id.clone(),
+            plan_id: doc.plans[l.plan].plan_id.clone(),
+            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
+            rule_name: l.rule_name.clone(),
+            execution_phase: l.phase.as_str(),
+            period: l.period.to_string(),
+            amount: fmt_money(l.amount, dp),
+            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
+            tier_name: l.tier_name.clone(),
+            rate_applied: opt_plain(l.rate),
+            attainment: opt_plain(l.attainment),
+            base: opt_plain(l.base),
+            credited_value: opt_plain(l.credited),
+            reason: l.reason,
+            provisional: l.provisional,
+            milestone: None,
+            role: l.role.clone(),
+            idempotency_key: idempotency_key(doc, l),
+            trace: l.trace.clone(),
+        });
+    }
+    // CompCode's per-deal view
+    let mut by_pair: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for &(d, r) in &calc.credited_pairs {
+        by_pair.insert((doc.deals[d].id.as_str(), doc.reps[r].id.as_str()), (d, r));
+    }
+    let mut breakdowns: BTreeMap<(&str, &str), Vec<RuleBreakdown>> = BTreeMap::new();
+    let mut totals: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+    let mut eligible_deals = BTreeSet::new();
+    for l in calc.lines.iter().filter(|l| l.phase == Phase::PerDeal) {
+        let Some(d) = l.deal else { continue };
+        let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
+        eligible_deals.insert(d);
+        *totals.entry(key).or_default() += l.amount;
+        breakdowns.entry(key).or_default().push(RuleBreakdown {
+            rule_name: l.rule_name.clone(),
+            plan_id: Some(doc.plans[l.plan].plan_id.clone()),
+            amount: Some(fmt_money(l.amount, dp)),
+            tier_name: l.tier_name.clone(),
+            rate_applied: opt_plain(l.rate),
+            attainment: opt_plain(l.attainment),
+            rule_period: Some(l.period.to_string()),
+            skipped: false,
+            reason: l.reason.map(str::to_string),
+            trace: l.trace.clone(),
+        });
+    }
+    for dg in &calc.diagnostics {
+        let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };
+        if dg.code == "below_floor" {
+            continue; // the zero line itself carries the reason
+        }
+        if let Some((k, _)) = by_pair.get_key_value(&(deal.as_str(), rep.as_str())) {
+            breakdowns.entry(*k).or_default().push(RuleBreakdown {
+                rule_name: rule.clone(),
+                plan_id: dg.plan_id.clone(),
+                amount: None,
+                tier_name: None,
+                rate_applied: None,
+                attainment: None,
+                rule_period: dg.period.clone(),
+                skipped: true,
+                reason: Some(dg.code.to_string()),
+                trace: Vec::new(),
+            });
+        }
+    }
+    let results = by_pair
+        .iter()
+        .filter(|(k, (_, r))| breakdowns.contains_key(*k) && in_rep_scope(doc, *r))
+        .map(|(k, (d, r))| {
+            let deal = &doc.deals[*d];
+            let rb = breakdowns.get(k).cloned().unwrap_or_default();
+            let paid: Vec<&RuleBreakdown> = rb.iter().filter(|b| !b.skipped).collect();
+            DealResult {
+                deal_id: deal.id.clone(),
+                deal_name: deal.name.clone(),
+                deal_amount: deal.amount.map(fmt_plain),
+                deal_stage: deal.stage.clone(),
+                rep_id: doc.reps[*r].id.clone(),
+                rep_name: doc.reps[*r].name.clone(),
+                period: paid.first().and_then(|b| b.rule_period.clone()).or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
+                eligible: !paid.is_empty(),
+                commission_total: fmt_money(totals.get(k).copied().unwrap_or_default(), dp),
+                rule_breakdown: rb,
+            }
+        })
+        .collect();
+    let quotas = calc
+        .quotas
+        .iter()
+        .map(|q| QuotaStatus {
+            rep_id: doc.reps[q.rep].id.clone(),
+            plan_id: doc.plans[q.plan].plan_id.clone(),
+            rule_name: q.rule_name.clone(),
+            period: q.period.to_string(),
+            target: fmt_plain(q.target),
+            variable_target: opt_plain(q.variable_target),
+            current_value: fmt_plain(q.current_value),
+            attainment: fmt_plain(q.current_value.checked_div(q.target).unwrap_or_default()),
+        })
+        .collect();
+    let diagnostics = calc
+        .diagnostics
+        .iter()
+        .map(|d| DiagnosticOut {
+            code: d.code,
+            deal_id: d.deal_id.clone(),
+            rep_id: d.rep_id.clone(),
+            plan_id: d.plan_id.clone(),
+            rule_name: d.rule_name.clone(),
+            period: d.period.clone(),
+            message: d.message.clone(),
+        })
+        .collect();
+    let assigned_reps = doc
+        .assignments
+        .iter()
+        .filter(|a| doc.scope.plan_id.as_ref().map_or(true, |p| p == &a.plan_id))
+        .map(|a| a.rep_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    SimulateResult {
+        mode: "simulate",
+        as_of: doc.as_of.to_string(),
+        period: doc.scope.period.map_or_else(|| "all".to_string(), |p| p.to_string()),
+        total_deals: calc.total_deals,
+        eligible_deals: eligible_deals.len(),
+        total_commission: fmt_money(total, dp),
+        assigned_reps,
+        events,
+        results,
+        quotas,
+        diagnostics,
+    }
+}
+
+fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
+    doc.scope.rep_ids.as_ref().map_or(true, |ids| ids.iter().any(|i| i == &doc.reps[rep].id))
+}
+
+/// Runs a named operation on a JSON value — the single entry point bindings and fixture
+/// runners use. Operations: `simulate`, `validate`. Output is a JSON value; errors are
+/// [`Error`]s.
+///
+/// ```
+/// use serde_json::json;
+/// let out = compcode_core::api::run("validate", &json!({})).unwrap();
+/// assert_eq!(out["valid"], false);
+/// assert_eq!(compcode_core::api::run("nope", &json!({})).unwrap_err().code().as_str(), "NOT_FOUND");
+/// ```
+pub fn run(operation: &str, input: &Value) -> Result<Value> {
+    let out = match operation {
+        "simulate" => serde_json::to_value(simulate(input)?),
+        "validate" => serde_json::to_value(validate(input)),
+        other => {
+            return Err(Error::new(crate::ErrorCode::NotFound, format!("unknown operation `{other}`; expected one of: simulate, validate")));
+        }
+    };
+    out.map_err(|e| Error::new(crate::ErrorCode::InternalError, format!("could not serialize the result: {e}")))
+}

@@ -1,0 +1,223 @@
+//! cascade rules — manager overrides (SPEC §8.3, §8.5). They run after per_deal and periodic,
+//! on the source rep's rounded lines from all of that rep's plans (or on the source rep's
+//! credited measure), bucketed by the cascade's own attainment period, tiered by value.
+
+use super::per_deal::pieces_json;
+use super::tiers::{highest_tier, interpolated, marginal, Checked};
+use super::{credit_date, is_won, measure_value, Ctx, Line};
+use crate::condition::eval_all;
+use crate::error::Result;
+use crate::model::*;
+use crate::period::{Period, PeriodKind};
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
+    let doc = ctx.doc;
+    let fy = ctx.fy();
+    let mut out = Vec::new();
+    let mut rep_order: Vec<usize> = (0..doc.reps.len()).collect();
+    rep_order.sort_by(|a, b| doc.reps[*a].id.cmp(&doc.reps[*b].id));
+    // rep → its credited deals (deal, share), built only if a measure-based cascade exists
+    let mut credited: Option<Vec<Vec<(usize, Decimal)>>> = None;
+
+    for (pi, plan) in doc.plans.iter().enumerate() {
+        let names: BTreeSet<&str> = plan
+            .versions
+            .iter()
+            .flat_map(|v| v.config.rules.iter())
+            .filter(|r| r.phase == Phase::Cascade)
+            .map(|r| r.name.as_str())
+            .collect();
+        for name in names {
+            // every period kind a version of this rule uses
+            let kinds: BTreeSet<PeriodKind> = plan
+                .versions
+                .iter()
+                .flat_map(|v| v.config.rules.iter())
+                .filter(|r| r.name == name && r.phase == Phase::Cascade)
+                .map(|r| r.period_kind)
+                .collect();
+            for kind in kinds {
+                // the newest rule of this kind decides the base's shape and its filters
+                let Some(shape) = newest_rule(plan, name, kind) else { continue };
+                for &src in &rep_order {
+                    let Some(manager) = manager_at(ctx, src, shape.level) else { continue };
+                    let bases = match shape.cascade_base {
+                        CascadeBase::Commission => commission_base(lines, src, shape, kind, fy)?,
+                        CascadeBase::Measure => {
+                            let cr = credited.get_or_insert_with(|| credited_deals(ctx));
+                            measure_base(ctx, &cr[src], src, plan, shape, kind)?
+                        }
+                    };
+                    for (period, base) in bases {
+                        let Some((vi, rule)) = rule_for_period(plan, name, period, fy) else { continue };
+                        if rule.period_kind != kind {
+                            continue;
+                        }
+                        if !ctx.ix.assigned_between(manager, pi, period.start(fy), period.last_day(fy)) {
+                            continue;
+                        }
+                        if let Some(line) = pay(ctx, pi, vi, rule, manager, src, period, base)? {
+                            out.push(line);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn newest_rule<'a>(plan: &'a Plan, name: &str, kind: PeriodKind) -> Option<&'a Rule> {
+    plan.versions
+        .iter()
+        .filter_map(|v| v.config.rules.iter().find(|r| r.name == name && r.phase == Phase::Cascade && r.period_kind == kind).map(|r| (v, r)))
+        .max_by(|(a, _), (b, _)| (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id)))
+        .map(|(_, r)| r)
+}
+
+/// The version whose cascade rule applies to a period: the version in force on the period's
+/// last day, else the newest active version overlapping the period.
+fn rule_for_period<'a>(plan: &'a Plan, name: &str, period: Period, fy: u32) -> Option<(usize, &'a Rule)> {
+    let has = |vi: usize| plan.versions[vi].config.rules.iter().find(|r| r.name == name && r.phase == Phase::Cascade);
+    if let Some(vi) = plan.version_on(period.last_day(fy)) {
+        if let Some(r) = has(vi) {
+            return Some((vi, r));
+        }
+    }
+    let (start, last) = (period.start(fy), period.last_day(fy));
+    plan.versions
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.active && v.effective_start <= last && v.effective_end.map_or(true, |e| start <= e))
+        .filter_map(|(vi, v)| has(vi).map(|r| (vi, v, r)))
+        .max_by(|(_, a, _), (_, b, _)| (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id)))
+        .map(|(vi, _, r)| (vi, r))
+}
+
+/// The manager `level` steps up the chain (1 = direct manager).
+fn manager_at(ctx: &Ctx<'_>, rep: usize, level: u32) -> Option<usize> {
+    let mut cur = rep;
+    for _ in 0..level {
+        let m = ctx.doc.reps[cur].manager_id.as_deref()?;
+        cur = ctx.ix.rep(m)?;
+    }
+    (cur != rep).then_some(cur)
+}
+
+fn commission_base(lines: &[Line], src: usize, rule: &Rule, kind: PeriodKind, fy: u32) -> Result<BTreeMap<Period, Decimal>> {
+    let mut out: BTreeMap<Period, Decimal> = BTreeMap::new();
+    let dep = rule.depends_on.as_deref().unwrap_or("_total");
+    for l in lines {
+        if l.rep != src || l.phase == Phase::Cascade || (dep != "_total" && l.rule_name != dep) {
+            continue;
+        }
+        let p = Period::containing(l.date, kind, fy);
+        let slot = out.entry(p).or_default();
+        *slot = slot.add_c(l.amount)?;
+    }
+    Ok(out)
+}
+
+fn credited_deals(ctx: &Ctx<'_>) -> Vec<Vec<(usize, Decimal)>> {
+    let mut out = vec![Vec::new(); ctx.doc.reps.len()];
+    let mut scratch = Vec::new();
+    for (di, d) in ctx.doc.deals.iter().enumerate() {
+        if d.deleted {
+            continue;
+        }
+        for (rep, share, _) in ctx.ix.credits(di, &mut scratch) {
+            out[rep].push((di, share));
+        }
+    }
+    out
+}
+
+fn measure_base(ctx: &Ctx<'_>, deals: &[(usize, Decimal)], src: usize, plan: &Plan, rule: &Rule, kind: PeriodKind) -> Result<BTreeMap<Period, Decimal>> {
+    let doc = ctx.doc;
+    let mut out: BTreeMap<Period, Decimal> = BTreeMap::new();
+    for &(di, share) in deals {
+        let deal = &doc.deals[di];
+        let Some(date) = credit_date(deal, rule) else { continue };
+        if date > doc.as_of || !ctx.ix.assigned_any_on(src, date) || (rule.require_won && !is_won(deal, &doc.settings)) {
+            continue;
+        }
+        let plan_conds: &[crate::condition::Condition] = plan.version_on(date).map_or(&[], |vi| plan.versions[vi].config.conditions.as_slice());
+        if !eval_all(&[plan_conds, &rule.conditions], deal, doc.as_of).pass {
+            continue;
+        }
+        let Some(m) = measure_value(deal, &rule.measure) else { continue };
+        let p = Period::containing(date, kind, ctx.fy());
+        let slot = out.entry(p).or_default();
+        *slot = slot.add_c(m.mul_c(share)?)?;
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pay(ctx: &Ctx<'_>, plan: usize, version: usize, rule: &Rule, manager: usize, src: usize, period: Period, base: Decimal) -> Result<Option<Line>> {
+    let tiers = ctx.tiers_for(manager, plan, version, rule);
+    let mut trace = Vec::new();
+    ctx.step(&mut trace, || json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()}));
+    let (mut tier_name, mut rate) = (None, None);
+    let amount = match rule.tier_mode {
+        TierMode::FullRate => match highest_tier(tiers, base) {
+            None => Decimal::ZERO,
+            Some(t) => {
+                tier_name = Some(t.name.clone());
+                match (t.flat_amount, t.rate) {
+                    (Some(f), _) => if base > Decimal::ZERO { f } else { Decimal::ZERO },
+                    (None, Some(r)) => {
+                        rate = Some(r);
+                        base.mul_c(r)?
+                    }
+                    _ => Decimal::ZERO,
+                }
+            }
+        },
+        TierMode::Marginal | TierMode::Interpolated => {
+            let (sum, pieces) = if rule.tier_mode == TierMode::Marginal {
+                marginal(tiers, Decimal::ONE, Decimal::ZERO, base)?
+            } else {
+                interpolated(tiers, Decimal::ONE, Decimal::ZERO, base)?
+            };
+            if let Some(t) = highest_tier(tiers, base) {
+                tier_name = Some(t.name.clone());
+                rate = t.rate;
+            }
+            ctx.step(&mut trace, || json!({"step": "bands", "bands": pieces_json(&pieces), "amount": sum.to_string()}));
+            sum
+        }
+    };
+    let quota = ctx.quotas.get(&(manager, plan, rule.name.as_str(), period)).cloned();
+    let amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
+    let rounded = ctx.round(amount);
+    let mut paid = Decimal::ZERO;
+    let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    Ok(Some(Line {
+        phase: Phase::Cascade,
+        deal: None,
+        rep: manager,
+        plan,
+        version,
+        rule_name: rule.name.clone(),
+        period,
+        date: period.last_day(ctx.fy()),
+        amount,
+        source_rep: Some(src),
+        tier_name,
+        rate,
+        attainment: None,
+        base: Some(base),
+        credited: None,
+        reason: None,
+        provisional: false,
+        role: None,
+        trace,
+    }))
+}

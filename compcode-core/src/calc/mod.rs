@@ -1,0 +1,539 @@
+//! The calculation (SPEC §8): deals → eligible credited entries → per_deal groups, periodic
+//! payouts and cascades → rounded payout lines, quota progress and diagnostics.
+//!
+//! Everything is keyed by ids, never by input position, so the output does not depend on the
+//! order of the input lists.
+
+mod cascade;
+mod index;
+mod per_deal;
+mod periodic;
+pub mod tiers;
+
+use crate::condition::eval_all;
+use crate::decimal::round_money;
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::*;
+use crate::period::{parse_date, Period};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use tiers::Checked;
+
+pub use index::Index;
+
+/// One payout line (an event before it is stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Phase of the rule that wrote it.
+    pub phase: Phase,
+    /// Deal (per_deal lines).
+    pub deal: Option<usize>,
+    /// Receiving rep.
+    pub rep: usize,
+    /// Plan.
+    pub plan: usize,
+    /// Plan version.
+    pub version: usize,
+    /// Rule name.
+    pub rule_name: String,
+    /// Period.
+    pub period: Period,
+    /// The date that places the line in time (credit date; a periodic line's last day).
+    pub date: NaiveDate,
+    /// Rounded amount.
+    pub amount: Decimal,
+    /// Cascade: the source rep.
+    pub source_rep: Option<usize>,
+    /// Tier name.
+    pub tier_name: Option<String>,
+    /// Rate applied.
+    pub rate: Option<Decimal>,
+    /// Attainment (A_after, or the period's final attainment).
+    pub attainment: Option<Decimal>,
+    /// What the rate multiplied.
+    pub base: Option<Decimal>,
+    /// The rep's credited value of the deal.
+    pub credited: Option<Decimal>,
+    /// Why a line pays zero.
+    pub reason: Option<&'static str>,
+    /// An open period's periodic line.
+    pub provisional: bool,
+    /// Participant role.
+    pub role: Option<String>,
+    /// Explanation steps.
+    pub trace: Vec<Value>,
+}
+
+/// Something the calculation noticed and the host may want to show (skips and their reasons).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// Diagnostic code (`rep_not_assigned`, `ghost_owner`, `quota_missing`, …).
+    pub code: &'static str,
+    /// Deal.
+    pub deal_id: Option<String>,
+    /// Rep.
+    pub rep_id: Option<String>,
+    /// Plan.
+    pub plan_id: Option<String>,
+    /// Rule.
+    pub rule_name: Option<String>,
+    /// Period.
+    pub period: Option<String>,
+    /// Explanation.
+    pub message: String,
+}
+
+/// A resolved quota for one (rep, plan, rule, period).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaUse {
+    /// Target after proration.
+    pub target: Decimal,
+    /// Variable target after proration.
+    pub variable_target: Option<Decimal>,
+}
+
+/// Quota progress (SPEC §5 "quota current value").
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaProgress {
+    /// Rep.
+    pub rep: usize,
+    /// Plan.
+    pub plan: usize,
+    /// Rule name.
+    pub rule_name: String,
+    /// Period.
+    pub period: Period,
+    /// Target (after proration).
+    pub target: Decimal,
+    /// Variable target.
+    pub variable_target: Option<Decimal>,
+    /// Credited measure to date.
+    pub current_value: Decimal,
+}
+
+/// Everything a calculation produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calculation {
+    /// Payout lines, in a deterministic order.
+    pub lines: Vec<Line>,
+    /// Diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Quota progress, sorted.
+    pub quotas: Vec<QuotaProgress>,
+    /// Deals that were considered (not deleted).
+    pub total_deals: usize,
+    /// (deal, rep) pairs that were credited, for the per-deal view.
+    pub credited_pairs: Vec<(usize, usize)>,
+}
+
+/// One eligible (deal, rep, rule) entry of a group.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry<'a> {
+    pub deal: usize,
+    pub share: Decimal,
+    pub credited: Decimal,
+    pub date: NaiveDate,
+    pub version: usize,
+    pub rule: &'a Rule,
+    /// `payoutBase` read from a field, already scaled by the share.
+    pub field_base: Option<Decimal>,
+    pub role: Option<String>,
+}
+
+/// (rep, plan, rule name, period) → entries.
+pub(crate) type GroupKey<'a> = (usize, usize, &'a str, Period);
+
+/// Shared state of one calculation.
+pub(crate) struct Ctx<'a> {
+    pub doc: &'a CalcDoc,
+    pub ix: Index<'a>,
+    pub quotas: BTreeMap<(usize, usize, &'a str, Period), QuotaUse>,
+    pub diags: Diags<'a>,
+    pub trace: bool,
+}
+
+/// The diagnostics of a calculation.
+pub(crate) struct Diags<'a> {
+    doc: &'a CalcDoc,
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diags<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(&mut self, code: &'static str, deal: Option<usize>, rep: Option<usize>, plan: Option<usize>, rule: Option<&str>, period: Option<Period>, message: String) {
+        let doc = self.doc;
+        self.list.push(Diagnostic {
+            code,
+            deal_id: deal.map(|d| doc.deals[d].id.clone()),
+            rep_id: rep.map(|r| doc.reps[r].id.clone()),
+            plan_id: plan.map(|p| doc.plans[p].plan_id.clone()),
+            rule_name: rule.map(str::to_string),
+            period: period.map(|p| p.to_string()),
+            message,
+        });
+    }
+}
+
+impl<'a> Ctx<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn diag(&mut self, code: &'static str, deal: Option<usize>, rep: Option<usize>, plan: Option<usize>, rule: Option<&str>, period: Option<Period>, message: String) {
+        self.diags.add(code, deal, rep, plan, rule, period, message);
+    }
+
+    pub fn round(&self, d: Decimal) -> Decimal {
+        round_money(d, self.doc.settings.currency_precision, self.doc.settings.rounding)
+    }
+
+    pub fn fy(&self) -> u32 {
+        self.doc.settings.fiscal_year_start_month
+    }
+
+    /// The tiers for `rule` for this rep: a per-rep override of the version, else the rule's.
+    pub fn tiers_for(&self, rep: usize, plan: usize, version: usize, rule: &'a Rule) -> &'a [Tier] {
+        let vid = &self.doc.plans[plan].versions[version].plan_version_id;
+        let rid = &self.doc.reps[rep].id;
+        self.doc
+            .rep_overrides
+            .iter()
+            .rev()
+            .find(|o| &o.plan_version_id == vid && &o.rep_id == rid && o.rule_name == rule.name)
+            .map(|o| o.tiers.as_slice())
+            .unwrap_or(rule.tiers.as_slice())
+    }
+
+    /// Min/max clamps, the capMultiplier cap (SPEC §8.1 order, after floors), with trace steps.
+    pub fn clamp(&self, rule: &Rule, mut amount: Decimal, quota: Option<&QuotaUse>, trace: &mut Vec<Value>) -> Result<Decimal> {
+        if let Some(min) = rule.min_amount {
+            if amount > Decimal::ZERO && amount < min {
+                self.step(trace, || json!({"step": "minAmount", "before": amount.to_string(), "after": min.to_string()}));
+                amount = min;
+            }
+        }
+        if let Some(max) = rule.max_amount {
+            if amount > max {
+                self.step(trace, || json!({"step": "maxAmount", "before": amount.to_string(), "after": max.to_string()}));
+                amount = max;
+            }
+        }
+        if let (Some(m), Some(vt)) = (rule.cap_multiplier, quota.and_then(|q| q.variable_target)) {
+            let cap = m.mul_c(vt)?;
+            if amount > cap {
+                self.step(trace, || json!({"step": "capMultiplier", "before": amount.to_string(), "after": cap.to_string(), "capMultiplier": m.to_string(), "variableTarget": vt.to_string()}));
+                amount = cap;
+            }
+        }
+        Ok(amount)
+    }
+
+    /// Applies a period cap to a rounded line given what the group has paid so far.
+    pub fn period_cap(&self, rule: &Rule, amount: Decimal, paid: &mut Decimal, trace: &mut Vec<Value>) -> Result<Decimal> {
+        let mut out = amount;
+        if let Some(cap) = rule.period_cap {
+            let allowed = cap.sub_c(*paid)?.max(Decimal::ZERO);
+            if out > allowed {
+                self.step(trace, || json!({"step": "periodCap", "before": amount.to_string(), "after": allowed.to_string(), "periodCap": cap.to_string(), "paidBefore": paid.to_string()}));
+                out = allowed;
+            }
+        }
+        *paid = paid.add_c(out)?;
+        Ok(out)
+    }
+
+    pub fn step(&self, trace: &mut Vec<Value>, f: impl FnOnce() -> Value) {
+        if self.trace {
+            trace.push(f());
+        }
+    }
+}
+
+/// A deal's credit date under `rule`: its `creditDateField`, else `closeDate`.
+pub(crate) fn credit_date(deal: &Deal, rule: &Rule) -> Option<NaiveDate> {
+    match &rule.credit_date_field {
+        Some(f) => deal.fields.get(f).and_then(Value::as_str).and_then(|s| parse_date(s, true)),
+        None => deal.close_date,
+    }
+}
+
+/// A deal is won (SPEC §4, §18.2).
+pub(crate) fn is_won(deal: &Deal, settings: &Settings) -> bool {
+    if deal.deleted || deal.status.as_deref() == Some("CANCELLED") {
+        return false;
+    }
+    match &deal.stage {
+        Some(s) => settings.won_stages.iter().any(|w| w == s),
+        None => deal.status.is_some(),
+    }
+}
+
+/// The measure's value on a deal (SPEC §4).
+pub(crate) fn measure_value(deal: &Deal, measure: &str) -> Option<Decimal> {
+    match measure {
+        "closed_won_revenue" | "amount" => deal.amount,
+        "deal_count" => Some(Decimal::ONE),
+        f => deal.fields.get(f).and_then(crate::validate::field_decimal),
+    }
+}
+
+/// Runs the calculation on a validated document.
+///
+/// ```
+/// use compcode_core::{validate::read_document, calc::calculate};
+/// use serde_json::json;
+/// let doc = read_document(&json!({
+///   "asOf": "2026-04-01",
+///   "reps": [{"id": "a", "name": "A"}],
+///   "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [
+///     {"name": "R", "measure": "amount", "tierBy": "value",
+///      "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+///   "assignments": [{"repId": "a", "planId": "p", "effectiveStart": "2026-01-01"}],
+///   "deals": [{"id": "D1", "stage": "Won", "amount": 1000, "closeDate": "2026-02-01", "ownerRepId": "a"}]
+/// })).unwrap();
+/// let calc = calculate(&doc).unwrap();
+/// assert_eq!(calc.lines[0].amount.to_string(), "100.00");
+/// ```
+pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
+    let ix = Index::new(doc);
+    if let Some(p) = &doc.scope.plan_id {
+        if ix.plan(p).is_none() {
+            return Err(Error::new(ErrorCode::NotFound, format!("scope.planId `{p}` is not a plan in this document")));
+        }
+    }
+    let mut ctx = Ctx { doc, ix, quotas: BTreeMap::new(), diags: Diags { doc, list: Vec::new() }, trace: doc.options.trace };
+    check_scope_period(&ctx)?;
+    ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
+
+    let (groups, credited_pairs, total_deals) = collect(&mut ctx)?;
+    let mut per_deal_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
+    let mut periodic_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
+    for (k, v) in groups {
+        match v.first().map(|e| e.rule.phase) {
+            Some(Phase::Periodic) => periodic_groups.insert(k, v),
+            _ => per_deal_groups.insert(k, v),
+        };
+    }
+    check_currencies(&ctx, per_deal_groups.iter().chain(periodic_groups.iter()))?;
+
+    let mut lines = Vec::new();
+    for (key, entries) in per_deal_groups.iter_mut() {
+        per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+    }
+    for (key, entries) in periodic_groups.iter_mut() {
+        periodic::run_group(&mut ctx, *key, entries, &mut lines)?;
+    }
+    let cascade_lines = cascade::run(&mut ctx, &lines)?;
+    lines.extend(cascade_lines);
+
+    // quota progress from the groups
+    let mut quotas = Vec::new();
+    for ((rep, plan, rule, period), q) in &ctx.quotas {
+        let key = (*rep, *plan, *rule, *period);
+        let entries = per_deal_groups.get(&key).or_else(|| periodic_groups.get(&key));
+        let mut current = Decimal::ZERO;
+        for e in entries.into_iter().flatten() {
+            current = current.add_c(e.credited)?;
+        }
+        quotas.push(QuotaProgress {
+            rep: *rep,
+            plan: *plan,
+            rule_name: rule.to_string(),
+            period: *period,
+            target: q.target,
+            variable_target: q.variable_target,
+            current_value: current,
+        });
+    }
+
+    // scope filters
+    let scope = &doc.scope;
+    let in_scope = |rep: usize, plan: usize, period: &Period| {
+        scope.plan_id.as_ref().map_or(true, |p| &doc.plans[plan].plan_id == p)
+            && scope.period.as_ref().map_or(true, |s| s == period)
+            && scope.rep_ids.as_ref().map_or(true, |ids| ids.iter().any(|i| i == &doc.reps[rep].id))
+    };
+    lines.retain(|l| in_scope(l.rep, l.plan, &l.period));
+    quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
+    lines.sort_by(|a, b| line_key(doc, a).cmp(&line_key(doc, b)));
+    let mut diagnostics = std::mem::take(&mut ctx.diags.list);
+    diagnostics.sort();
+    diagnostics.dedup();
+    quotas.sort_by(|a, b| {
+        (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period)
+            .cmp(&(&doc.reps[b.rep].id, &doc.plans[b.plan].plan_id, &b.rule_name, b.period))
+    });
+    Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
+}
+
+type LineKey<'d> = (Phase, &'d str, &'d str, &'d str, Period, NaiveDate, &'d str, &'d str);
+
+fn line_key<'d>(doc: &'d CalcDoc, l: &'d Line) -> LineKey<'d> {
+    (
+        l.phase,
+        doc.reps[l.rep].id.as_str(),
+        doc.plans[l.plan].plan_id.as_str(),
+        l.rule_name.as_str(),
+        l.period,
+        l.date,
+        l.deal.map_or("", |d| doc.deals[d].id.as_str()),
+        l.source_rep.map_or("", |s| doc.reps[s].id.as_str()),
+    )
+}
+
+/// A scope period must match the format of at least one rule in scope (`period_mismatch`).
+fn check_scope_period(ctx: &Ctx<'_>) -> Result<()> {
+    let Some(p) = ctx.doc.scope.period else { return Ok(()) };
+    let mut kinds = Vec::new();
+    for plan in &ctx.doc.plans {
+        if ctx.doc.scope.plan_id.as_ref().is_some_and(|s| s != &plan.plan_id) {
+            continue;
+        }
+        for v in &plan.versions {
+            kinds.extend(v.config.rules.iter().map(|r| r.period_kind));
+        }
+    }
+    if kinds.is_empty() || kinds.contains(&p.kind) {
+        Ok(())
+    } else {
+        Err(Error::with_details(
+            ErrorCode::PeriodMismatch,
+            format!("scope period `{p}` is {} but the rules in scope use {} periods", p.kind.as_str(), kinds[0].as_str()),
+            json!({"period": p.to_string(), "expected": kinds[0].as_str()}),
+        ))
+    }
+}
+
+/// A (rep, rule, period) group mixing currencies is refused (SPEC §18.4).
+fn check_currencies<'x, 'a: 'x>(ctx: &Ctx<'a>, groups: impl Iterator<Item = (&'x GroupKey<'a>, &'x Vec<Entry<'a>>)>) -> Result<()> {
+    for ((rep, plan, rule, period), entries) in groups {
+        let mut cur: Option<&str> = None;
+        for e in entries {
+            let c = ctx.doc.deals[e.deal].currency.as_deref().unwrap_or("");
+            match cur {
+                None => cur = Some(c),
+                Some(prev) if prev != c => {
+                    return Err(Error::validation(vec![crate::error::Issue {
+                        path: format!("deals[{}].currency", e.deal),
+                        code: "invalid_value",
+                        message: format!(
+                            "deals of different currencies ({prev:?} and {c:?}) fall in one group (rep `{}`, plan `{}`, rule `{rule}`, period {period}); FX conversion is not supported",
+                            ctx.doc.reps[*rep].id, ctx.doc.plans[*plan].plan_id
+                        ),
+                        suggestion: None,
+                    }]));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+type Collected<'a> = (BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>, Vec<(usize, usize)>, usize);
+
+/// Walks every deal and credit and places eligible entries in their groups, recording why the
+/// others were skipped.
+fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
+    let doc = ctx.doc;
+    let mut groups: BTreeMap<GroupKey<'a>, Vec<Entry<'a>>> = BTreeMap::new();
+    let mut pairs = Vec::new();
+    let mut total = 0usize;
+    for (di, deal) in doc.deals.iter().enumerate() {
+        if deal.deleted {
+            ctx.diags.add("deleted", Some(di), None, None, None, None, "the deal is deleted and is not calculated".into());
+            continue;
+        }
+        total += 1;
+        for (rep, share, role) in ctx.ix.credits(di, &mut ctx.diags.list) {
+            pairs.push((di, rep));
+            let plans = ctx.ix.assigned_plans(rep);
+            if plans.is_empty() {
+                ctx.diags.add("rep_not_assigned", Some(di), Some(rep), None, None, None, format!("rep `{}` is assigned to no plan", doc.reps[rep].id));
+                continue;
+            }
+            for plan in plans {
+                let mut outside_assignment = false;
+                let mut inside = false;
+                for (rule_name, family) in ctx.ix.families(plan) {
+                    // the version in force on the deal's credit date (each version's rule may date it differently)
+                    let mut chosen = None;
+                    let mut missing_date = false;
+                    for &(vi, ri) in family {
+                        let rule = &doc.plans[plan].versions[vi].config.rules[ri];
+                        match credit_date(deal, rule) {
+                            None => missing_date = true,
+                            Some(d) if doc.plans[plan].version_on(d) == Some(vi) => {
+                                chosen = Some((vi, rule, d));
+                                break;
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    let Some((vi, rule, date)) = chosen else {
+                        if missing_date {
+                            ctx.diags.add("credit_date_missing", Some(di), Some(rep), Some(plan), Some(rule_name), None, "the deal has no readable credit date for this rule".into());
+                        } else {
+                            ctx.diags.add("no_version_in_force", Some(di), Some(rep), Some(plan), Some(rule_name), None, "no active version of the plan is in force on the deal's credit date".into());
+                        }
+                        continue;
+                    };
+                    if rule.phase == Phase::Cascade {
+                        continue;
+                    }
+                    let period = Period::containing(date, rule.period_kind, doc.settings.fiscal_year_start_month);
+                    if date > doc.as_of {
+                        ctx.diags.add("future_credit_date", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("credit date {date} is after asOf {}", doc.as_of));
+                        continue;
+                    }
+                    if !ctx.ix.assigned_on(rep, plan, date) {
+                        outside_assignment = true;
+                        continue;
+                    }
+                    inside = true;
+                    if rule.require_won && !is_won(deal, &doc.settings) {
+                        ctx.diags.add("not_won", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("stage {:?} is not a won stage", deal.stage.as_deref().unwrap_or("")));
+                        continue;
+                    }
+                    let version = &doc.plans[plan].versions[vi];
+                    let cond = eval_all(&[&version.config.conditions, &rule.conditions], deal, doc.as_of);
+                    if !cond.pass {
+                        if !cond.unreadable.is_empty() {
+                            ctx.diags.add("condition_value_unreadable", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("could not read {} as the condition's type", cond.unreadable.join(", ")));
+                        }
+                        ctx.diags.add("condition_failed", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("conditions failed: {}", cond.failed.join("; ")));
+                        continue;
+                    }
+                    let Some(measure) = measure_value(deal, &rule.measure) else {
+                        ctx.diags.add("measure_missing", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("the deal has no numeric value for measure `{}`", rule.measure));
+                        continue;
+                    };
+                    let field_base = match &rule.payout_base {
+                        PayoutBase::Field(f) => match deal.fields.get(f).and_then(crate::validate::field_decimal) {
+                            Some(v) => Some(v.mul_c(share)?),
+                            None => {
+                                ctx.diags.add("payout_base_missing", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("the deal has no numeric field `{f}` for payoutBase"));
+                                continue;
+                            }
+                        },
+                        _ => None,
+                    };
+                    let credited = measure.mul_c(share)?;
+                    groups.entry((rep, plan, rule_name, period)).or_default().push(Entry {
+                        deal: di,
+                        share,
+                        credited,
+                        date,
+                        version: vi,
+                        rule,
+                        field_base,
+                        role: role.clone(),
+                    });
+                }
+                if outside_assignment && !inside {
+                    ctx.diags.add("rep_not_assigned", Some(di), Some(rep), Some(plan), None, None, format!("the deal's credit date is outside rep `{}`'s assignments to plan `{}`", doc.reps[rep].id, doc.plans[plan].plan_id));
+                }
+            }
+        }
+    }
+    Ok((groups, pairs, total))
+}

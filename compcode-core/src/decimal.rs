@@ -1,0 +1,173 @@
+//! Exact decimal helpers: parsing decimal text, rounding payout lines (SPEC §1) and writing
+//! decimals as text.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::str::FromStr;
+
+/// How a payout line is rounded to `currencyPrecision` (SPEC §1, §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// Halves go away from zero (the default): 0.125 → 0.13, -0.125 → -0.13.
+    #[default]
+    HalfAwayFromZero,
+    /// Banker's rounding: halves go to the even neighbour: 0.125 → 0.12.
+    HalfEven,
+    /// Toward zero: 0.129 → 0.12, -0.129 → -0.12.
+    Down,
+    /// Away from zero: 0.121 → 0.13, -0.121 → -0.13.
+    Up,
+}
+
+impl Rounding {
+    /// Parses the settings spelling (`half_away_from_zero`, `half_even`, `down`, `up`).
+    ///
+    /// ```
+    /// use compcode_core::decimal::Rounding;
+    /// assert_eq!(Rounding::parse("half_even"), Some(Rounding::HalfEven));
+    /// assert_eq!(Rounding::parse("bankers"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "half_away_from_zero" => Rounding::HalfAwayFromZero,
+            "half_even" => Rounding::HalfEven,
+            "down" => Rounding::Down,
+            "up" => Rounding::Up,
+            _ => return None,
+        })
+    }
+
+    /// The settings spelling of this mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rounding::HalfAwayFromZero => "half_away_from_zero",
+            Rounding::HalfEven => "half_even",
+            Rounding::Down => "down",
+            Rounding::Up => "up",
+        }
+    }
+
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+            Rounding::Down => RoundingStrategy::ToZero,
+            Rounding::Up => RoundingStrategy::AwayFromZero,
+        }
+    }
+}
+
+/// Rounds `value` to `dp` decimals with `mode`, and always writes exactly `dp` decimals.
+///
+/// ```
+/// use compcode_core::decimal::{round_money, Rounding};
+/// use rust_decimal::Decimal;
+/// let d: Decimal = "2.345".parse().unwrap();
+/// assert_eq!(round_money(d, 2, Rounding::HalfEven).to_string(), "2.34");
+/// assert_eq!(round_money(d, 2, Rounding::HalfAwayFromZero).to_string(), "2.35");
+/// assert_eq!(round_money(Decimal::from(7), 2, Rounding::Down).to_string(), "7.00");
+/// ```
+pub fn round_money(value: Decimal, dp: u32, mode: Rounding) -> Decimal {
+    let mut r = value.round_dp_with_strategy(dp, mode.strategy());
+    r.rescale(dp);
+    if r.is_zero() {
+        // never write "-0.00"
+        r.set_sign_positive(true);
+    }
+    r
+}
+
+/// Parses decimal text as found in JSON: plain (`"0.08"`, `"-12"`, `"1_000"` is refused) or
+/// scientific (`"1e5"`, `"2.5E-3"`). Leading/trailing spaces are refused.
+///
+/// ```
+/// use compcode_core::decimal::parse_decimal;
+/// assert_eq!(parse_decimal("0.08").unwrap().to_string(), "0.08");
+/// assert_eq!(parse_decimal("1e3").unwrap().to_string(), "1000");
+/// assert!(parse_decimal("abc").is_none());
+/// assert!(parse_decimal("NaN").is_none());
+/// ```
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text;
+    if t.is_empty() || t.len() > 64 {
+        return None;
+    }
+    let ok_chars = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !ok_chars || !t.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t).ok()
+    } else {
+        let body = t.strip_prefix('+').unwrap_or(t);
+        Decimal::from_str(body).ok()
+    }
+}
+
+/// Writes a decimal normalized: no exponent, no trailing zeros, `"0"` for zero.
+///
+/// ```
+/// use compcode_core::decimal::fmt_plain;
+/// use rust_decimal::Decimal;
+/// assert_eq!(fmt_plain("0.100".parse::<Decimal>().unwrap()), "0.1");
+/// assert_eq!(fmt_plain("-0.00".parse::<Decimal>().unwrap()), "0");
+/// assert_eq!(fmt_plain("200000".parse::<Decimal>().unwrap()), "200000");
+/// ```
+pub fn fmt_plain(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.is_zero() {
+        n.set_sign_positive(true);
+    }
+    n.to_string()
+}
+
+/// Writes a decimal with exactly `dp` decimals (money).
+///
+/// ```
+/// use compcode_core::decimal::fmt_money;
+/// use rust_decimal::Decimal;
+/// assert_eq!(fmt_money(Decimal::new(16000, 0), 2), "16000.00");
+/// ```
+pub fn fmt_money(d: Decimal, dp: u32) -> String {
+    let mut r = d;
+    r.rescale(dp);
+    if r.is_zero() {
+        r.set_sign_positive(true);
+    }
+    r.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        parse_decimal(s).unwrap()
+    }
+
+    #[test]
+    fn every_rounding_mode_on_a_half_cent() {
+        let v = d("10.125");
+        assert_eq!(round_money(v, 2, Rounding::HalfAwayFromZero), d("10.13"));
+        assert_eq!(round_money(v, 2, Rounding::HalfEven), d("10.12"));
+        assert_eq!(round_money(v, 2, Rounding::Down), d("10.12"));
+        assert_eq!(round_money(v, 2, Rounding::Up), d("10.13"));
+        let n = d("-10.125");
+        assert_eq!(round_money(n, 2, Rounding::HalfAwayFromZero), d("-10.13"));
+        assert_eq!(round_money(n, 2, Rounding::Down), d("-10.12"));
+        assert_eq!(round_money(n, 2, Rounding::Up), d("-10.13"));
+    }
+
+    #[test]
+    fn negative_zero_is_written_as_zero() {
+        assert_eq!(fmt_money(round_money(d("-0.001"), 2, Rounding::Down), 2), "0.00");
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for bad in ["", " 1", "1 ", "inf", "1,5", "--1", "0x10", "e", "."] {
+            assert!(parse_decimal(bad).is_none(), "{bad:?}");
+        }
+    }
+}
