@@ -50,8 +50,10 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
                 (c_after.div_c(t)?.unwrap_or_default(), final_c.div_c(t)?.unwrap_or_default(), t, c_before, c_after)
             }
             TierBy::CumulativeValue => (c_after, final_c, Decimal::ONE, c_before, c_after),
-            TierBy::Value => (e.credited, e.credited, Decimal::ONE, Decimal::ZERO, e.credited),
+            // a deal's own value: tiers are read on its size, a negative deal pays negatively
+            TierBy::Value => (e.credited.abs(), e.credited.abs(), Decimal::ONE, Decimal::ZERO, e.credited.abs()),
         };
+        let value_sign = if rule.tier_by == TierBy::Value && e.credited.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
         let positive = e.credited > Decimal::ZERO;
         let base = match &rule.payout_base {
             PayoutBase::Measure => e.credited,
@@ -90,6 +92,7 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
             }
             TierMode::Marginal => {
                 let (sum, pieces) = marginal(tiers, scale, from, to)?;
+                let sum = sum.mul_c(value_sign)?;
                 let a = if rule.payout_base == PayoutBase::Measure {
                     sum
                 } else {
@@ -107,6 +110,7 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
             }
             TierMode::Interpolated => {
                 let (sum, pieces) = interpolated(tiers, scale, from, to)?;
+                let sum = sum.mul_c(value_sign)?;
                 if let Some(t) = highest_tier(tiers, x_after) {
                     tier_name = Some(t.name.clone());
                 } else {
