@@ -45,7 +45,8 @@ enum Command {
 fn read(file: &str) -> Result<String, String> {
     if file == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         Ok(s)
     } else {
         std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))
@@ -127,7 +128,12 @@ fn fail(e: &Error, json: bool) -> ExitCode {
     eprintln!("compcode: {} ({}): {}", e.code(), e.status(), e.message());
     if let Some(errors) = e.details().get("errors").and_then(|v| v.as_array()) {
         for i in errors {
-            eprintln!("  {}: [{}] {}", i["path"].as_str().unwrap_or(""), i["code"].as_str().unwrap_or(""), i["message"].as_str().unwrap_or(""));
+            eprintln!(
+                "  {}: [{}] {}",
+                i["path"].as_str().unwrap_or(""),
+                i["code"].as_str().unwrap_or(""),
+                i["message"].as_str().unwrap_or("")
+            );
         }
     }
     ExitCode::from(1)
@@ -194,14 +200,28 @@ fn print_table(r: &SimulateResult) {
         println!();
         println!("quota progress:");
         for q in &r.quotas {
-            println!("  {} {} {} {}: {} of {} ({})", q.rep_id, q.plan_id, q.rule_name, q.period, q.current_value, q.target, trim(&q.attainment));
+            println!(
+                "  {} {} {} {}: {} of {} ({})",
+                q.rep_id,
+                q.plan_id,
+                q.rule_name,
+                q.period,
+                q.current_value,
+                q.target,
+                trim(&q.attainment)
+            );
         }
     }
     if !r.diagnostics.is_empty() {
         println!();
         println!("skipped and notes:");
         for d in &r.diagnostics {
-            let who = [d.deal_id.as_deref(), d.rep_id.as_deref(), d.rule_name.as_deref()].iter().flatten().copied().collect::<Vec<_>>().join(" / ");
+            let who = [d.deal_id.as_deref(), d.rep_id.as_deref(), d.rule_name.as_deref()]
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" / ");
             println!("  {:<20} {who}: {}", d.code, d.message);
         }
     }

@@ -217,7 +217,7 @@ pub fn simulate(input: &Value) -> Result<SimulateResult> {
     simulate_doc(&doc)
 }
 
-/// [`simulate`] on JSON text; numbers are read from their text, never through `f64`.
+/// [`simulate`] on JSON text; numbers are read from their text, never through binary floating point.
 ///
 /// ```
 /// let err = compcode_core::api::simulate_json("{not json").unwrap_err();
@@ -267,9 +267,22 @@ impl IssueIn {
 
 fn intern_code(c: &str) -> &'static str {
     const CODES: [&str; 16] = [
-        "invalid_json", "required", "unknown_field", "invalid_type", "invalid_value", "invalid_decimal", "invalid_date",
-        "invalid_period", "duplicate", "tiers_not_increasing", "invalid_tier", "manager_cycle", "unknown_reference",
-        "split_over_100", "invalid_operator", "invalid_condition_value",
+        "invalid_json",
+        "required",
+        "unknown_field",
+        "invalid_type",
+        "invalid_value",
+        "invalid_decimal",
+        "invalid_date",
+        "invalid_period",
+        "duplicate",
+        "tiers_not_increasing",
+        "invalid_tier",
+        "manager_cycle",
+        "unknown_reference",
+        "split_over_100",
+        "invalid_operator",
+        "invalid_condition_value",
     ];
     CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
 }
@@ -277,7 +290,7 @@ fn intern_code(c: &str) -> &'static str {
 /// Simulates an already-validated document.
 pub fn simulate_doc(doc: &CalcDoc) -> Result<SimulateResult> {
     let calc = calculate(doc)?;
-    Ok(render(doc, &calc))
+    render(doc, &calc)
 }
 
 fn opt_plain(d: Option<Decimal>) -> Option<String> {
@@ -294,16 +307,19 @@ pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
         Phase::Cascade => vec![rep, plan, &l.rule_name, "", l.source_rep.map_or("", |s| doc.reps[s].id.as_str())],
     };
     let period = l.period.to_string();
-    let parts: Vec<&str> = parts.into_iter().map(|p| if p.is_empty() && l.phase != Phase::PerDeal { period.as_str() } else { p }).collect();
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .map(|p| if p.is_empty() && l.phase != Phase::PerDeal { period.as_str() } else { p })
+        .collect();
     serde_json::to_string(&parts).unwrap_or_default()
 }
 
-fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
+fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
     let dp = doc.settings.currency_precision;
     let mut total = Decimal::ZERO;
     let mut events = Vec::with_capacity(calc.lines.len());
     for l in &calc.lines {
-        total = total.checked_add(l.amount).unwrap_or(total);
+        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
         events.push(Event {
             deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
             rep_id: doc.reps[l.rep].id.clone(),
@@ -339,7 +355,8 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
         let Some(d) = l.deal else { continue };
         let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
         eligible_deals.insert(d);
-        *totals.entry(key).or_default() += l.amount;
+        let slot = totals.entry(key).or_default();
+        *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
         breakdowns.entry(key).or_default().push(RuleBreakdown {
             rule_name: l.rule_name.clone(),
             plan_id: Some(doc.plans[l.plan].plan_id.clone()),
@@ -387,7 +404,10 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
                 deal_stage: deal.stage.clone(),
                 rep_id: doc.reps[*r].id.clone(),
                 rep_name: doc.reps[*r].name.clone(),
-                period: paid.first().and_then(|b| b.rule_period.clone()).or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
+                period: paid
+                    .first()
+                    .and_then(|b| b.rule_period.clone())
+                    .or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
                 eligible: !paid.is_empty(),
                 commission_total: fmt_money(totals.get(k).copied().unwrap_or_default(), dp),
                 rule_breakdown: rb,
@@ -428,7 +448,7 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
         .map(|a| a.rep_id.as_str())
         .collect::<BTreeSet<_>>()
         .len();
-    SimulateResult {
+    Ok(SimulateResult {
         mode: "simulate",
         as_of: doc.as_of.to_string(),
         period: doc.scope.period.map_or_else(|| "all".to_string(), |p| p.to_string()),
@@ -440,7 +460,7 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> SimulateResult {
         results,
         quotas,
         diagnostics,
-    }
+    })
 }
 
 fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
@@ -462,7 +482,10 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "simulate" => serde_json::to_value(simulate(input)?),
         "validate" => serde_json::to_value(validate(input)),
         other => {
-            return Err(Error::new(crate::ErrorCode::NotFound, format!("unknown operation `{other}`; expected one of: simulate, validate")));
+            return Err(Error::new(
+                crate::ErrorCode::NotFound,
+                format!("unknown operation `{other}`; expected one of: simulate, validate"),
+            ));
         }
     };
     out.map_err(|e| Error::new(crate::ErrorCode::InternalError, format!("could not serialize the result: {e}")))

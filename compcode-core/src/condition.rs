@@ -36,9 +36,29 @@ pub enum Op {
 
 /// Every operator spelling accepted (the v0 `eq` / `ne` are aliases).
 pub const OPERATORS: [&str; 23] = [
-    "equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with", "in", "not_in", "gt", "gte",
-    "lt", "lte", "between", "before", "after", "in_period", "in_last_n_days", "is_set", "is_not_set", "is_true",
-    "is_false", "eq", "ne",
+    "equals",
+    "not_equals",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "before",
+    "after",
+    "in_period",
+    "in_last_n_days",
+    "is_set",
+    "is_not_set",
+    "is_true",
+    "is_false",
+    "eq",
+    "ne",
 ];
 
 impl Op {
@@ -197,9 +217,7 @@ pub fn compile_leaf(
         None if field == "closeDate" => Domain::Date,
         None if op.is_date_op() => Domain::Date,
         None if matches!(op, Op::IsTrue | Op::IsFalse) => Domain::Bool,
-        None if value.is_number() || value.as_array().is_some_and(|a| a.iter().any(Value::is_number)) => {
-            Domain::Number
-        }
+        None if value.is_number() || value.as_array().is_some_and(|a| a.iter().any(Value::is_number)) => Domain::Number,
         None => Domain::Text,
     };
     let bad = |why: &str| Err(("invalid_condition_value", format!("operator `{}` {why}", op_name(op))));

@@ -269,10 +269,24 @@ mod tests {
     #[test]
     fn spec_16_codes_are_all_present() {
         let spec = [
-            "VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "INTERNAL_ERROR",
-            "plan_rule_not_found", "statement_locked", "rep_not_found", "duplicate_idempotency_key",
-            "period_mismatch", "quota_ambiguous_measure", "forbidden", "formula_syntax",
-            "formula_missing_field", "formula_division_by_zero", "formula_too_complex", "arithmetic_overflow",
+            "VALIDATION_FAILED",
+            "UNAUTHORIZED",
+            "FORBIDDEN",
+            "NOT_FOUND",
+            "CONFLICT",
+            "INTERNAL_ERROR",
+            "plan_rule_not_found",
+            "statement_locked",
+            "rep_not_found",
+            "duplicate_idempotency_key",
+            "period_mismatch",
+            "quota_ambiguous_measure",
+            "forbidden",
+            "formula_syntax",
+            "formula_missing_field",
+            "formula_division_by_zero",
+            "formula_too_complex",
+            "arithmetic_overflow",
         ];
         let ours: HashSet<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(ours, spec.into_iter().collect());

@@ -74,11 +74,9 @@ impl Period {
         let year: i32 = s[..4].parse().ok()?;
         match b.len() {
             4 => Some(Period { year, kind: PeriodKind::Annual, n: 1 }),
-            7 if b[4] == b'-' && b[5] == b'Q' && (b'1'..=b'4').contains(&b[6]) => Some(Period {
-                year,
-                kind: PeriodKind::Quarterly,
-                n: u32::from(b[6] - b'0'),
-            }),
+            7 if b[4] == b'-' && b[5] == b'Q' && (b'1'..=b'4').contains(&b[6]) => {
+                Some(Period { year, kind: PeriodKind::Quarterly, n: u32::from(b[6] - b'0') })
+            }
             7 if b[4] == b'-' && b[5].is_ascii_digit() && b[6].is_ascii_digit() => {
                 let m: u32 = s[5..7].parse().ok()?;
                 (1..=12).contains(&m).then_some(Period { year, kind: PeriodKind::Monthly, n: m })

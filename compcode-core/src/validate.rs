@@ -104,7 +104,11 @@ impl Reader {
             _ => None,
         };
         if parsed.is_none() {
-            self.issue(join(path, key), "invalid_decimal", format!("`{key}` must be a decimal number or decimal string, found {v}"));
+            self.issue(
+                join(path, key),
+                "invalid_decimal",
+                format!("`{key}` must be a decimal number or decimal string, found {v}"),
+            );
         }
         parsed
     }
@@ -144,7 +148,11 @@ impl Reader {
         let v = self.get(m, path, key, required)?;
         let p = v.as_str().and_then(Period::parse);
         if p.is_none() {
-            self.issue(join(path, key), "invalid_period", format!("`{key}` must be a period YYYY-MM, YYYY-QN or YYYY, found {v}"));
+            self.issue(
+                join(path, key),
+                "invalid_period",
+                format!("`{key}` must be a period YYYY-MM, YYYY-QN or YYYY, found {v}"),
+            );
         }
         p
     }
@@ -160,12 +168,23 @@ impl Reader {
         }
     }
 
-    fn choice<T>(&mut self, m: &Obj, path: &str, key: &str, parse: fn(&str) -> Option<T>, allowed: &[&str]) -> Option<T> {
+    fn choice<T>(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: &[&str],
+    ) -> Option<T> {
         let s = self.string(m, path, key, false)?;
         let r = parse(&s);
         if r.is_none() {
             let hint = suggest(&s, allowed).map(|x| format!(" (did you mean `{x}`?)")).unwrap_or_default();
-            self.issue(join(path, key), "invalid_value", format!("`{key}` must be one of {}, found `{s}`{hint}", allowed.join(", ")));
+            self.issue(
+                join(path, key),
+                "invalid_value",
+                format!("`{key}` must be one of {}, found `{s}`{hint}", allowed.join(", ")),
+            );
         }
         r
     }
@@ -203,15 +222,47 @@ const SETTINGS_KEYS: &[&str] =
     &["currencyPrecision", "rounding", "fiscalYearStartMonth", "wonStages", "trueUpApprovalThreshold"];
 const REP_KEYS: &[&str] = &["id", "name", "email", "crmIds", "managerId", "role", "active"];
 const PLAN_KEYS: &[&str] = &["planId", "name", "versions"];
-const FLAT_PLAN_KEYS: &[&str] =
-    &["planId", "id", "name", "effectiveStart", "effectiveEnd", "status", "version", "changeMessage", "config", "description"];
+const FLAT_PLAN_KEYS: &[&str] = &[
+    "planId",
+    "id",
+    "name",
+    "effectiveStart",
+    "effectiveEnd",
+    "status",
+    "version",
+    "changeMessage",
+    "config",
+    "description",
+];
 const VERSION_KEYS: &[&str] =
     &["planVersionId", "version", "effectiveStart", "effectiveEnd", "status", "changeMessage", "config"];
 const CONFIG_KEYS: &[&str] = &["conditions", "rules"];
 const RULE_KEYS: &[&str] = &[
-    "id", "name", "measure", "executionPhase", "attainmentPeriod", "tierBy", "tierMode", "retroactive", "payoutBase",
-    "dependsOn", "cascadeBase", "level", "floorAttainment", "capMultiplier", "minAmount", "maxAmount", "periodCap",
-    "requireWon", "creditDateField", "conditions", "rateTable", "milestones", "tiers", "clawbackWindowDays", "sourceRoles",
+    "id",
+    "name",
+    "measure",
+    "executionPhase",
+    "attainmentPeriod",
+    "tierBy",
+    "tierMode",
+    "retroactive",
+    "payoutBase",
+    "dependsOn",
+    "cascadeBase",
+    "level",
+    "floorAttainment",
+    "capMultiplier",
+    "minAmount",
+    "maxAmount",
+    "periodCap",
+    "requireWon",
+    "creditDateField",
+    "conditions",
+    "rateTable",
+    "milestones",
+    "tiers",
+    "clawbackWindowDays",
+    "sourceRoles",
 ];
 const LATER_RULE_KEYS: &[&str] = &["rateTable", "milestones", "clawbackWindowDays", "sourceRoles"];
 const TIER_KEYS: &[&str] = &["tierIndex", "name", "minThreshold", "maxThreshold", "rate", "flatAmount"];
@@ -222,8 +273,19 @@ const QUOTA_KEYS: &[&str] =
     &["repId", "planId", "ruleName", "planRuleId", "measure", "period", "target", "variableTarget", "prorate"];
 const OVERRIDE_KEYS: &[&str] = &["planVersionId", "repId", "ruleName", "tiers"];
 const DEAL_KEYS: &[&str] = &[
-    "id", "name", "stage", "amount", "closeDate", "currency", "ownerRepId", "ownerCrmId", "ownerEmail", "fields",
-    "credits", "deleted", "status",
+    "id",
+    "name",
+    "stage",
+    "amount",
+    "closeDate",
+    "currency",
+    "ownerRepId",
+    "ownerCrmId",
+    "ownerEmail",
+    "fields",
+    "credits",
+    "deleted",
+    "status",
 ];
 const CREDIT_KEYS: &[&str] = &["repId", "splitPercent", "role"];
 const SCOPE_KEYS: &[&str] = &["planId", "period", "repIds"];
@@ -296,23 +358,20 @@ impl Reader {
             None | Some(Value::Null) => Options::default(),
             Some(o) => self.options(o, "options"),
         };
-        let doc = CalcDoc {
-            as_of: as_of?,
-            settings,
-            reps,
-            plans,
-            assignments,
-            quotas,
-            rep_overrides,
-            deals,
-            scope,
-            options,
-        };
+        let doc =
+            CalcDoc { as_of: as_of?, settings, reps, plans, assignments, quotas, rep_overrides, deals, scope, options };
         self.cross_checks(&doc, m);
         Some(doc)
     }
 
-    fn list<T>(&mut self, m: &Obj, path: &str, key: &str, required: bool, mut f: impl FnMut(&mut Self, &Value, &str) -> Option<T>) -> Vec<T> {
+    fn list<T>(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        required: bool,
+        mut f: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
+    ) -> Vec<T> {
         let mut out = Vec::new();
         if let Some(items) = self.array(m, path, key, required) {
             let base = join(path, key);
@@ -335,7 +394,9 @@ impl Reader {
                 self.issue(join(path, "currencyPrecision"), "invalid_value", "`currencyPrecision` must be 0–10");
             }
         }
-        if let Some(x) = self.choice(m, path, "rounding", Rounding::parse, &["half_away_from_zero", "half_even", "down", "up"]) {
+        if let Some(x) =
+            self.choice(m, path, "rounding", Rounding::parse, &["half_away_from_zero", "half_even", "down", "up"])
+        {
             s.rounding = x;
         }
         if let Some(f) = self.int(m, path, "fiscalYearStartMonth", false) {
@@ -350,7 +411,9 @@ impl Reader {
             for (i, x) in a.iter().enumerate() {
                 match x.as_str() {
                     Some(t) => stages.push(t.to_string()),
-                    None => self.issue(idx(&join(path, "wonStages"), i), "invalid_type", "a won stage must be a string"),
+                    None => {
+                        self.issue(idx(&join(path, "wonStages"), i), "invalid_type", "a won stage must be a string")
+                    }
                 }
             }
             s.won_stages = stages;
@@ -378,12 +441,18 @@ impl Reader {
         }
         let manager_id = self.id(m, path, "managerId", false);
         let role = self
-            .choice(m, path, "role", |s| match s {
-                "admin" => Some(Role::Admin),
-                "manager" => Some(Role::Manager),
-                "rep" => Some(Role::Rep),
-                _ => None,
-            }, &["admin", "manager", "rep"])
+            .choice(
+                m,
+                path,
+                "role",
+                |s| match s {
+                    "admin" => Some(Role::Admin),
+                    "manager" => Some(Role::Manager),
+                    "rep" => Some(Role::Rep),
+                    _ => None,
+                },
+                &["admin", "manager", "rep"],
+            )
             .unwrap_or_default();
         let active = self.bool(m, path, "active").unwrap_or(true);
         let id = id?;
@@ -396,7 +465,8 @@ impl Reader {
             // CompCode's `POST /api/plans` body: one version.
             let m = self.obj(v, path, FLAT_PLAN_KEYS)?;
             let name = self.string(m, path, "name", true);
-            let plan_id = self.id(m, path, "planId", false).or_else(|| self.id(m, path, "id", false)).or_else(|| name.clone());
+            let plan_id =
+                self.id(m, path, "planId", false).or_else(|| self.id(m, path, "id", false)).or_else(|| name.clone());
             let version = self.version_fields(m, path, plan_id.as_deref().map(|p| format!("{p}:v1")));
             return Some(Plan { plan_id: plan_id?, name: name?, versions: vec![version?] });
         }
@@ -428,11 +498,17 @@ impl Reader {
             }
         }
         let active = self
-            .choice(m, path, "status", |s| match s {
-                "active" => Some(true),
-                "archived" => Some(false),
-                _ => None,
-            }, &["active", "archived"])
+            .choice(
+                m,
+                path,
+                "status",
+                |s| match s {
+                    "active" => Some(true),
+                    "archived" => Some(false),
+                    _ => None,
+                },
+                &["active", "archived"],
+            )
             .unwrap_or(true);
         let change_message = self.string(m, path, "changeMessage", false);
         let config = self.get(m, path, "config", true).and_then(|c| self.config(c, &join(path, "config")));
@@ -459,7 +535,11 @@ impl Reader {
             for (i, it) in items.iter().enumerate() {
                 if let Some(n) = it.get("name").and_then(Value::as_str) {
                     if !seen.insert(n) {
-                        self.issue(join(&idx(&join(path, "rules"), i), "name"), "duplicate", format!("rule name `{n}` is used twice in this version"));
+                        self.issue(
+                            join(&idx(&join(path, "rules"), i), "name"),
+                            "duplicate",
+                            format!("rule name `{n}` is used twice in this version"),
+                        );
                     }
                 }
             }
@@ -476,7 +556,8 @@ impl Reader {
             self.issue(path, "invalid_value", "conditions are nested too deeply (32 levels at most)");
             return None;
         }
-        let is_group = v.get("rules").is_some() || matches!(v.get("operator").and_then(Value::as_str), Some("and" | "or"));
+        let is_group =
+            v.get("rules").is_some() || matches!(v.get("operator").and_then(Value::as_str), Some("and" | "or"));
         if is_group {
             let m = self.obj(v, path, GROUP_KEYS)?;
             let op = self.string(m, path, "operator", true);
@@ -484,7 +565,11 @@ impl Reader {
                 Some("and") => Some(true),
                 Some("or") => Some(false),
                 Some(o) => {
-                    self.issue(join(path, "operator"), "invalid_operator", format!("a group operator must be `and` or `or`, found `{o}`"));
+                    self.issue(
+                        join(path, "operator"),
+                        "invalid_operator",
+                        format!("a group operator must be `and` or `or`, found `{o}`"),
+                    );
                     None
                 }
                 None => None,
@@ -494,7 +579,13 @@ impl Reader {
         }
         let m = self.obj(v, path, LEAF_KEYS)?;
         let field = self.string(m, path, "field", true);
-        let field_type = self.choice(m, path, "fieldType", FieldType::parse, &["text", "number", "currency", "date", "select", "status", "checkbox", "timestamp"]);
+        let field_type = self.choice(
+            m,
+            path,
+            "fieldType",
+            FieldType::parse,
+            &["text", "number", "currency", "date", "select", "status", "checkbox", "timestamp"],
+        );
         let op_text = self.string(m, path, "operator", true);
         let op = op_text.as_deref().and_then(|o| {
             let p = Op::parse(o);
@@ -524,31 +615,61 @@ impl Reader {
         let m = self.obj(v, path, RULE_KEYS)?;
         for k in LATER_RULE_KEYS {
             if m.contains_key(*k) {
-                self.issue(join(path, k), "invalid_value", format!("`{k}` (rate tables and milestones, SPEC §9) is not supported by this version of compcode yet"));
+                self.issue(
+                    join(path, k),
+                    "invalid_value",
+                    format!(
+                        "`{k}` (rate tables and milestones, SPEC §9) is not supported by this version of compcode yet"
+                    ),
+                );
             }
         }
         let id = self.id(m, path, "id", false);
         let name = self.string(m, path, "name", true);
         let measure = self.string(m, path, "measure", true);
-        let phase = self.choice(m, path, "executionPhase", |s| match s {
-            "per_deal" => Some(Phase::PerDeal),
-            "periodic" => Some(Phase::Periodic),
-            "cascade" => Some(Phase::Cascade),
-            _ => None,
-        }, &["per_deal", "periodic", "cascade"]).unwrap_or(Phase::PerDeal);
-        let period_kind = self.choice(m, path, "attainmentPeriod", PeriodKind::parse, &["monthly", "quarterly", "annual"]).unwrap_or(PeriodKind::Quarterly);
-        let tier_by = self.choice(m, path, "tierBy", |s| match s {
-            "attainment" => Some(TierBy::Attainment),
-            "value" => Some(TierBy::Value),
-            "cumulative_value" => Some(TierBy::CumulativeValue),
-            _ => None,
-        }, &["attainment", "value", "cumulative_value"]);
-        let tier_mode = self.choice(m, path, "tierMode", |s| match s {
-            "full_rate" => Some(TierMode::FullRate),
-            "marginal" => Some(TierMode::Marginal),
-            "interpolated" => Some(TierMode::Interpolated),
-            _ => None,
-        }, &["full_rate", "marginal", "interpolated"]).unwrap_or(TierMode::FullRate);
+        let phase = self
+            .choice(
+                m,
+                path,
+                "executionPhase",
+                |s| match s {
+                    "per_deal" => Some(Phase::PerDeal),
+                    "periodic" => Some(Phase::Periodic),
+                    "cascade" => Some(Phase::Cascade),
+                    _ => None,
+                },
+                &["per_deal", "periodic", "cascade"],
+            )
+            .unwrap_or(Phase::PerDeal);
+        let period_kind = self
+            .choice(m, path, "attainmentPeriod", PeriodKind::parse, &["monthly", "quarterly", "annual"])
+            .unwrap_or(PeriodKind::Quarterly);
+        let tier_by = self.choice(
+            m,
+            path,
+            "tierBy",
+            |s| match s {
+                "attainment" => Some(TierBy::Attainment),
+                "value" => Some(TierBy::Value),
+                "cumulative_value" => Some(TierBy::CumulativeValue),
+                _ => None,
+            },
+            &["attainment", "value", "cumulative_value"],
+        );
+        let tier_mode = self
+            .choice(
+                m,
+                path,
+                "tierMode",
+                |s| match s {
+                    "full_rate" => Some(TierMode::FullRate),
+                    "marginal" => Some(TierMode::Marginal),
+                    "interpolated" => Some(TierMode::Interpolated),
+                    _ => None,
+                },
+                &["full_rate", "marginal", "interpolated"],
+            )
+            .unwrap_or(TierMode::FullRate);
         let retroactive = self.bool(m, path, "retroactive").unwrap_or(false);
         let payout_base = match m.get("payoutBase") {
             None | Some(Value::Null) => PayoutBase::Measure,
@@ -565,7 +686,11 @@ impl Reader {
                 f => PayoutBase::Field(f.to_string()),
             },
             Some(other) => {
-                self.issue(join(path, "payoutBase"), "invalid_type", format!("`payoutBase` must be a string, found {}", kind(other)));
+                self.issue(
+                    join(path, "payoutBase"),
+                    "invalid_type",
+                    format!("`payoutBase` must be a string, found {}", kind(other)),
+                );
                 PayoutBase::Measure
             }
         };
@@ -573,11 +698,19 @@ impl Reader {
             self.issue(join(path, "payoutBase"), "invalid_value", format!("formula payout bases (`={f}`) need the formula evaluator (SPEC §10), which this version of compcode does not have yet"));
         }
         let depends_on = self.string(m, path, "dependsOn", false);
-        let cascade_base = self.choice(m, path, "cascadeBase", |s| match s {
-            "commission" => Some(CascadeBase::Commission),
-            "measure" => Some(CascadeBase::Measure),
-            _ => None,
-        }, &["commission", "measure"]).unwrap_or(CascadeBase::Commission);
+        let cascade_base = self
+            .choice(
+                m,
+                path,
+                "cascadeBase",
+                |s| match s {
+                    "commission" => Some(CascadeBase::Commission),
+                    "measure" => Some(CascadeBase::Measure),
+                    _ => None,
+                },
+                &["commission", "measure"],
+            )
+            .unwrap_or(CascadeBase::Commission);
         let level = match self.int(m, path, "level", false) {
             Some(l) if (1..=64).contains(&l) => l as u32,
             Some(_) => {
@@ -611,7 +744,11 @@ impl Reader {
         let phase_ok = phase;
         if phase_ok == Phase::Cascade {
             if cascade_base == CascadeBase::Commission && depends_on.is_none() {
-                self.issue(join(path, "dependsOn"), "required", "a cascade rule with a commission base needs `dependsOn` (a rule name or `_total`)");
+                self.issue(
+                    join(path, "dependsOn"),
+                    "required",
+                    "a cascade rule with a commission base needs `dependsOn` (a rule name or `_total`)",
+                );
             }
         } else {
             for key in ["dependsOn", "cascadeBase", "level"] {
@@ -627,7 +764,11 @@ impl Reader {
             (_, None) => TierBy::Attainment,
         };
         if retroactive && tier_mode != TierMode::FullRate {
-            self.issue(join(path, "retroactive"), "invalid_value", "`retroactive` applies only to `tierMode: full_rate`");
+            self.issue(
+                join(path, "retroactive"),
+                "invalid_value",
+                "`retroactive` applies only to `tierMode: full_rate`",
+            );
         }
         Some(Rule {
             id,
@@ -672,19 +813,25 @@ impl Reader {
                 let flat_amount = self.decimal(tm, &p, "flatAmount", false);
                 let has = |k: &str| tm.get(k).is_some_and(|v| !v.is_null());
                 match (has("rate"), has("flatAmount")) {
-                    (true, true) => self.issue(&p, "invalid_tier", "a tier has exactly one of `rate` or `flatAmount`, not both"),
+                    (true, true) => {
+                        self.issue(&p, "invalid_tier", "a tier has exactly one of `rate` or `flatAmount`, not both")
+                    }
                     (false, false) => self.issue(&p, "invalid_tier", "a tier needs `rate` or `flatAmount`"),
                     _ => {}
                 }
                 if mode == TierMode::Marginal && has("flatAmount") {
-                    self.issue(join(&p, "flatAmount"), "invalid_tier", "`flatAmount` tiers cannot be used with `tierMode: marginal`");
+                    self.issue(&p, "invalid_tier", "`flatAmount` tiers cannot be used with `tierMode: marginal`");
                 }
                 if mode == TierMode::Interpolated && !has("flatAmount") {
                     self.issue(&p, "invalid_tier", "`tierMode: interpolated` needs a `flatAmount` on every tier");
                 }
                 if let (Some(lo), Some(hi)) = (min_threshold, max_threshold) {
                     if hi <= lo {
-                        self.issue(join(&p, "maxThreshold"), "invalid_value", "`maxThreshold` must be greater than `minThreshold`");
+                        self.issue(
+                            join(&p, "maxThreshold"),
+                            "invalid_value",
+                            "`maxThreshold` must be greater than `minThreshold`",
+                        );
                     }
                 }
                 if let Some(mt) = min_threshold {
@@ -695,7 +842,11 @@ impl Reader {
         let mut seen = HashSet::new();
         for (i, t) in &tiers {
             if !seen.insert(t.tier_index) {
-                self.issue(join(&idx(&base, *i), "tierIndex"), "duplicate", format!("tierIndex {} is used twice", t.tier_index));
+                self.issue(
+                    join(&idx(&base, *i), "tierIndex"),
+                    "duplicate",
+                    format!("tierIndex {} is used twice", t.tier_index),
+                );
             }
         }
         tiers.sort_by_key(|(_, t)| t.tier_index);
@@ -713,13 +864,21 @@ impl Reader {
         }
         for (i, t) in tiers.iter().take(tiers.len().saturating_sub(1)) {
             if t.max_threshold.is_some() {
-                self.issue(join(&idx(&base, *i), "maxThreshold"), "invalid_value", "only the last tier may have a `maxThreshold`");
+                self.issue(
+                    join(&idx(&base, *i), "maxThreshold"),
+                    "invalid_value",
+                    "only the last tier may have a `maxThreshold`",
+                );
             }
         }
         if mode == TierMode::Interpolated {
             if let Some((i, last)) = tiers.last() {
                 if last.max_threshold.is_none() {
-                    self.issue(idx(&base, *i), "invalid_tier", "`tierMode: interpolated` needs a `maxThreshold` on the last tier");
+                    self.issue(
+                        idx(&base, *i),
+                        "invalid_tier",
+                        "`tierMode: interpolated` needs a `maxThreshold` on the last tier",
+                    );
                 }
             }
         }
@@ -747,7 +906,11 @@ impl Reader {
         let measure = self.string(m, path, "measure", false);
         let n_refs = [rule_name.is_some(), rule_id.is_some(), measure.is_some()].iter().filter(|b| **b).count();
         if n_refs != 1 {
-            self.issue(path, if n_refs == 0 { "required" } else { "invalid_value" }, "a quota names its rule by exactly one of `planRuleId`, `ruleName` (with `planId`) or `measure`");
+            self.issue(
+                path,
+                if n_refs == 0 { "required" } else { "invalid_value" },
+                "a quota names its rule by exactly one of `planRuleId`, `ruleName` (with `planId`) or `measure`",
+            );
         }
         let rule = match (rule_id, plan_id, rule_name, measure) {
             (Some(id), _, _, _) => Some(RuleRef::RuleId(id)),
@@ -803,11 +966,15 @@ impl Reader {
             let mut sum = Decimal::ZERO;
             for (i, c) in list.iter().enumerate() {
                 if !seen.insert(c.rep_id.as_str()) {
-                    self.issue(join(&idx(&cpath, i), "repId"), "duplicate", format!("rep `{}` is credited twice on this deal", c.rep_id));
+                    self.issue(
+                        join(&idx(&cpath, i), "repId"),
+                        "duplicate",
+                        format!("rep `{}` is credited twice on this deal", c.rep_id),
+                    );
                 }
                 let counts = !(c.role.is_some() && m["credits"][i].get("splitPercent").is_none_or_null());
                 if counts {
-                    sum += c.split_percent;
+                    sum = sum.checked_add(c.split_percent).unwrap_or(Decimal::MAX);
                 }
             }
             if sum > Decimal::ONE_HUNDRED {
@@ -853,7 +1020,11 @@ impl Reader {
             if p != "all" {
                 match Period::parse(&p) {
                     Some(x) => s.period = Some(x),
-                    None => self.issue(join(path, "period"), "invalid_period", format!("`period` must be `all` or a period string, found `{p}`")),
+                    None => self.issue(
+                        join(path, "period"),
+                        "invalid_period",
+                        format!("`period` must be `all` or a period string, found `{p}`"),
+                    ),
                 }
             }
         }
@@ -881,7 +1052,11 @@ impl Reader {
         for (pi, p) in doc.plans.iter().enumerate() {
             for (vi, v) in p.versions.iter().enumerate() {
                 if !version_ids.insert(v.plan_version_id.as_str()) {
-                    self.issue(format!("plans[{pi}].versions[{vi}].planVersionId"), "duplicate", format!("planVersionId `{}` is used twice", v.plan_version_id));
+                    self.issue(
+                        format!("plans[{pi}].versions[{vi}].planVersionId"),
+                        "duplicate",
+                        format!("planVersionId `{}` is used twice", v.plan_version_id),
+                    );
                 }
             }
         }
@@ -889,7 +1064,11 @@ impl Reader {
         for (i, r) in doc.reps.iter().enumerate() {
             if let Some(mg) = &r.manager_id {
                 if !rep_ids.contains_key(mg.as_str()) {
-                    self.issue(format!("reps[{i}].managerId"), "unknown_reference", format!("manager `{mg}` is not a rep in this document"));
+                    self.issue(
+                        format!("reps[{i}].managerId"),
+                        "unknown_reference",
+                        format!("manager `{mg}` is not a rep in this document"),
+                    );
                 }
             }
         }
@@ -903,7 +1082,11 @@ impl Reader {
                     if cycle.iter().all(|c| !reported.contains(c)) {
                         let first = *cycle.iter().min().unwrap_or(&next);
                         let names: Vec<&str> = cycle.iter().map(|c| doc.reps[*c].id.as_str()).collect();
-                        self.issue(format!("reps[{first}].managerId"), "manager_cycle", format!("the manager chain loops: {} → {}", names.join(" → "), doc.reps[cycle[0]].id));
+                        self.issue(
+                            format!("reps[{first}].managerId"),
+                            "manager_cycle",
+                            format!("the manager chain loops: {} → {}", names.join(" → "), doc.reps[cycle[0]].id),
+                        );
                     }
                     reported.extend(cycle);
                     break;
@@ -915,19 +1098,35 @@ impl Reader {
         let plan_ids: HashSet<&str> = doc.plans.iter().map(|p| p.plan_id.as_str()).collect();
         for (i, a) in doc.assignments.iter().enumerate() {
             if !rep_ids.contains_key(a.rep_id.as_str()) {
-                self.issue(format!("assignments[{i}].repId"), "unknown_reference", format!("rep `{}` is not in this document", a.rep_id));
+                self.issue(
+                    format!("assignments[{i}].repId"),
+                    "unknown_reference",
+                    format!("rep `{}` is not in this document", a.rep_id),
+                );
             }
             if !plan_ids.contains(a.plan_id.as_str()) {
-                self.issue(format!("assignments[{i}].planId"), "unknown_reference", format!("plan `{}` is not in this document", a.plan_id));
+                self.issue(
+                    format!("assignments[{i}].planId"),
+                    "unknown_reference",
+                    format!("plan `{}` is not in this document", a.plan_id),
+                );
             }
         }
         for (i, q) in doc.quotas.iter().enumerate() {
             if !rep_ids.contains_key(q.rep_id.as_str()) {
-                self.issue(format!("quotas[{i}].repId"), "unknown_reference", format!("rep `{}` is not in this document", q.rep_id));
+                self.issue(
+                    format!("quotas[{i}].repId"),
+                    "unknown_reference",
+                    format!("rep `{}` is not in this document", q.rep_id),
+                );
             }
             if let RuleRef::Named(p, _) | RuleRef::Shortcut(Some(p), _) = &q.rule {
                 if !plan_ids.contains(p.as_str()) {
-                    self.issue(format!("quotas[{i}].planId"), "unknown_reference", format!("plan `{p}` is not in this document"));
+                    self.issue(
+                        format!("quotas[{i}].planId"),
+                        "unknown_reference",
+                        format!("plan `{p}` is not in this document"),
+                    );
                 }
             }
         }
@@ -960,13 +1159,26 @@ impl Reader {
         }
         for (i, o) in doc.rep_overrides.iter().enumerate() {
             if !rep_ids.contains_key(o.rep_id.as_str()) {
-                self.issue(format!("repOverrides[{i}].repId"), "unknown_reference", format!("rep `{}` is not in this document", o.rep_id));
+                self.issue(
+                    format!("repOverrides[{i}].repId"),
+                    "unknown_reference",
+                    format!("rep `{}` is not in this document", o.rep_id),
+                );
             }
-            let version = doc.plans.iter().flat_map(|p| p.versions.iter()).find(|v| v.plan_version_id == o.plan_version_id);
+            let version =
+                doc.plans.iter().flat_map(|p| p.versions.iter()).find(|v| v.plan_version_id == o.plan_version_id);
             match version {
-                None => self.issue(format!("repOverrides[{i}].planVersionId"), "unknown_reference", format!("plan version `{}` is not in this document", o.plan_version_id)),
+                None => self.issue(
+                    format!("repOverrides[{i}].planVersionId"),
+                    "unknown_reference",
+                    format!("plan version `{}` is not in this document", o.plan_version_id),
+                ),
                 Some(v) => match v.config.rules.iter().find(|r| r.name == o.rule_name) {
-                    None => self.issue(format!("repOverrides[{i}].ruleName"), "unknown_reference", format!("rule `{}` is not on plan version `{}`", o.rule_name, o.plan_version_id)),
+                    None => self.issue(
+                        format!("repOverrides[{i}].ruleName"),
+                        "unknown_reference",
+                        format!("rule `{}` is not on plan version `{}`", o.rule_name, o.plan_version_id),
+                    ),
                     Some(rule) => {
                         let p = format!("repOverrides[{i}].tiers");
                         check_tiers_for_mode(self, &p, &o.tiers, rule.tier_mode);
@@ -980,14 +1192,26 @@ impl Reader {
 fn check_tiers_for_mode(r: &mut Reader, path: &str, tiers: &[Tier], mode: TierMode) {
     for (i, t) in tiers.iter().enumerate() {
         if mode == TierMode::Marginal && t.flat_amount.is_some() {
-            r.issue(format!("{path}[{i}].flatAmount"), "invalid_tier", "`flatAmount` tiers cannot be used with `tierMode: marginal`");
+            r.issue(
+                format!("{path}[{i}]"),
+                "invalid_tier",
+                "`flatAmount` tiers cannot be used with `tierMode: marginal`",
+            );
         }
         if mode == TierMode::Interpolated && t.flat_amount.is_none() {
-            r.issue(format!("{path}[{i}]"), "invalid_tier", "`tierMode: interpolated` needs a `flatAmount` on every tier");
+            r.issue(
+                format!("{path}[{i}]"),
+                "invalid_tier",
+                "`tierMode: interpolated` needs a `flatAmount` on every tier",
+            );
         }
     }
     if mode == TierMode::Interpolated && tiers.last().is_some_and(|t| t.max_threshold.is_none()) {
-        r.issue(format!("{path}[{}]", tiers.len() - 1), "invalid_tier", "`tierMode: interpolated` needs a `maxThreshold` on the last tier");
+        r.issue(
+            format!("{path}[{}]", tiers.len() - 1),
+            "invalid_tier",
+            "`tierMode: interpolated` needs a `maxThreshold` on the last tier",
+        );
     }
 }
 

@@ -73,8 +73,16 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
 fn newest_rule<'a>(plan: &'a Plan, name: &str, kind: PeriodKind) -> Option<&'a Rule> {
     plan.versions
         .iter()
-        .filter_map(|v| v.config.rules.iter().find(|r| r.name == name && r.phase == Phase::Cascade && r.period_kind == kind).map(|r| (v, r)))
-        .max_by(|(a, _), (b, _)| (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id)))
+        .filter_map(|v| {
+            v.config
+                .rules
+                .iter()
+                .find(|r| r.name == name && r.phase == Phase::Cascade && r.period_kind == kind)
+                .map(|r| (v, r))
+        })
+        .max_by(|(a, _), (b, _)| {
+            (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id))
+        })
         .map(|(_, r)| r)
 }
 
@@ -93,7 +101,9 @@ fn rule_for_period<'a>(plan: &'a Plan, name: &str, period: Period, fy: u32) -> O
         .enumerate()
         .filter(|(_, v)| v.active && v.effective_start <= last && v.effective_end.map_or(true, |e| start <= e))
         .filter_map(|(vi, v)| has(vi).map(|r| (vi, v, r)))
-        .max_by(|(_, a, _), (_, b, _)| (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id)))
+        .max_by(|(_, a, _), (_, b, _)| {
+            (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id))
+        })
         .map(|(vi, _, r)| (vi, r))
 }
 
@@ -107,7 +117,13 @@ fn manager_at(ctx: &Ctx<'_>, rep: usize, level: u32) -> Option<usize> {
     (cur != rep).then_some(cur)
 }
 
-fn commission_base(lines: &[Line], src: usize, rule: &Rule, kind: PeriodKind, fy: u32) -> Result<BTreeMap<Period, Decimal>> {
+fn commission_base(
+    lines: &[Line],
+    src: usize,
+    rule: &Rule,
+    kind: PeriodKind,
+    fy: u32,
+) -> Result<BTreeMap<Period, Decimal>> {
     let mut out: BTreeMap<Period, Decimal> = BTreeMap::new();
     let dep = rule.depends_on.as_deref().unwrap_or("_total");
     for l in lines {
@@ -135,16 +151,25 @@ fn credited_deals(ctx: &Ctx<'_>) -> Vec<Vec<(usize, Decimal)>> {
     out
 }
 
-fn measure_base(ctx: &Ctx<'_>, deals: &[(usize, Decimal)], src: usize, plan: &Plan, rule: &Rule, kind: PeriodKind) -> Result<BTreeMap<Period, Decimal>> {
+fn measure_base(
+    ctx: &Ctx<'_>,
+    deals: &[(usize, Decimal)],
+    src: usize,
+    plan: &Plan,
+    rule: &Rule,
+    kind: PeriodKind,
+) -> Result<BTreeMap<Period, Decimal>> {
     let doc = ctx.doc;
     let mut out: BTreeMap<Period, Decimal> = BTreeMap::new();
     for &(di, share) in deals {
         let deal = &doc.deals[di];
         let Some(date) = credit_date(deal, rule) else { continue };
-        if date > doc.as_of || !ctx.ix.assigned_any_on(src, date) || (rule.require_won && !is_won(deal, &doc.settings)) {
+        if date > doc.as_of || !ctx.ix.assigned_any_on(src, date) || (rule.require_won && !is_won(deal, &doc.settings))
+        {
             continue;
         }
-        let plan_conds: &[crate::condition::Condition] = plan.version_on(date).map_or(&[], |vi| plan.versions[vi].config.conditions.as_slice());
+        let plan_conds: &[crate::condition::Condition] =
+            plan.version_on(date).map_or(&[], |vi| plan.versions[vi].config.conditions.as_slice());
         if !eval_all(&[plan_conds, &rule.conditions], deal, doc.as_of).pass {
             continue;
         }
@@ -157,7 +182,16 @@ fn measure_base(ctx: &Ctx<'_>, deals: &[(usize, Decimal)], src: usize, plan: &Pl
 }
 
 #[allow(clippy::too_many_arguments)]
-fn pay(ctx: &Ctx<'_>, plan: usize, version: usize, rule: &Rule, manager: usize, src: usize, period: Period, base: Decimal) -> Result<Option<Line>> {
+fn pay(
+    ctx: &Ctx<'_>,
+    plan: usize,
+    version: usize,
+    rule: &Rule,
+    manager: usize,
+    src: usize,
+    period: Period,
+    base: Decimal,
+) -> Result<Option<Line>> {
     let tiers = ctx.tiers_for(manager, plan, version, rule);
     let mut trace = Vec::new();
     ctx.step(&mut trace, || json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()}));
@@ -168,7 +202,13 @@ fn pay(ctx: &Ctx<'_>, plan: usize, version: usize, rule: &Rule, manager: usize, 
             Some(t) => {
                 tier_name = Some(t.name.clone());
                 match (t.flat_amount, t.rate) {
-                    (Some(f), _) => if base > Decimal::ZERO { f } else { Decimal::ZERO },
+                    (Some(f), _) => {
+                        if base > Decimal::ZERO {
+                            f
+                        } else {
+                            Decimal::ZERO
+                        }
+                    }
                     (None, Some(r)) => {
                         rate = Some(r);
                         base.mul_c(r)?

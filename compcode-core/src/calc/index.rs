@@ -12,6 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::tiers::Checked;
 
+/// Inclusive date ranges of one rep's assignments to one plan.
+type Ranges = Vec<(NaiveDate, Option<NaiveDate>)>;
+/// A plan's rule families: (rule name, [(version, rule index)] in precedence order).
+type Families<'a> = Vec<(&'a str, Vec<(usize, usize)>)>;
+/// Resolved quotas by (rep, plan, rule name, period).
+pub(crate) type QuotaMap<'a> = BTreeMap<(usize, usize, &'a str, Period), QuotaUse>;
+
 /// Indexes over a document.
 pub struct Index<'a> {
     doc: &'a CalcDoc,
@@ -20,9 +27,9 @@ pub struct Index<'a> {
     email: HashMap<String, usize>,
     plans: HashMap<&'a str, usize>,
     /// rep → plan → [start, end] ranges
-    assignments: HashMap<usize, BTreeMap<usize, Vec<(NaiveDate, Option<NaiveDate>)>>>,
+    assignments: HashMap<usize, BTreeMap<usize, Ranges>>,
     /// plan → [(rule name, [(version, rule index)] in precedence order)] for per_deal/periodic rules
-    families: Vec<Vec<(&'a str, Vec<(usize, usize)>)>>,
+    families: Vec<Families<'a>>,
 }
 
 impl<'a> Index<'a> {
@@ -55,7 +62,11 @@ impl<'a> Index<'a> {
                 let mut order: Vec<usize> = (0..p.versions.len()).collect();
                 order.sort_by(|a, b| {
                     let (va, vb) = (&p.versions[*a], &p.versions[*b]);
-                    (vb.effective_start, vb.version, &vb.plan_version_id).cmp(&(va.effective_start, va.version, &va.plan_version_id))
+                    (vb.effective_start, vb.version, &vb.plan_version_id).cmp(&(
+                        va.effective_start,
+                        va.version,
+                        &va.plan_version_id,
+                    ))
                 });
                 let mut fams: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
                 for vi in order {
@@ -154,7 +165,10 @@ impl<'a> Index<'a> {
                             plan_id: None,
                             rule_name: None,
                             period: None,
-                            message: format!("credit names `{}`, which is no known rep; that credit is skipped", c.rep_id),
+                            message: format!(
+                                "credit names `{}`, which is no known rep; that credit is skipped",
+                                c.rep_id
+                            ),
                         }),
                     }
                 }
@@ -187,18 +201,24 @@ impl<'a> Index<'a> {
 }
 
 /// Resolves every quota to (rep, plan, rule name, period) with its prorated targets (SPEC §5).
-pub(crate) fn resolve_quotas<'a>(doc: &'a CalcDoc, ix: &Index<'a>) -> Result<BTreeMap<(usize, usize, &'a str, Period), QuotaUse>> {
+pub(crate) fn resolve_quotas<'a>(doc: &'a CalcDoc, ix: &Index<'a>) -> Result<QuotaMap<'a>> {
     let fy = doc.settings.fiscal_year_start_month;
     let mut out = BTreeMap::new();
     let mut dup_issues = Vec::new();
     // rule name → plans having it (any version)
-    let rule_on = |plan: usize, name: &str| doc.plans[plan].versions.iter().any(|v| v.config.rules.iter().any(|r| r.name == name));
+    let rule_on = |plan: usize, name: &str| {
+        doc.plans[plan].versions.iter().any(|v| v.config.rules.iter().any(|r| r.name == name))
+    };
     for (qi, q) in doc.quotas.iter().enumerate() {
         let Some(rep) = ix.rep(&q.rep_id) else { continue };
         let (plan, name): (usize, &'a str) = match &q.rule {
             RuleRef::RuleId(id) => {
                 let found = doc.plans.iter().enumerate().find_map(|(pi, p)| {
-                    p.versions.iter().flat_map(|v| v.config.rules.iter()).find(|r| r.id.as_deref() == Some(id.as_str())).map(|r| (pi, r.name.as_str()))
+                    p.versions
+                        .iter()
+                        .flat_map(|v| v.config.rules.iter())
+                        .find(|r| r.id.as_deref() == Some(id.as_str()))
+                        .map(|r| (pi, r.name.as_str()))
                 });
                 match found {
                     Some(f) => f,
@@ -230,10 +250,17 @@ pub(crate) fn resolve_quotas<'a>(doc: &'a CalcDoc, ix: &Index<'a>) -> Result<BTr
                 let pick = if assigned.len() == 1 {
                     assigned[0]
                 } else if assigned.len() > 1 || all.len() > 1 {
-                    let cands: Vec<&str> = (if assigned.len() > 1 { &assigned } else { &all }).iter().map(|p| doc.plans[*p].plan_id.as_str()).collect();
+                    let cands: Vec<&str> = (if assigned.len() > 1 { &assigned } else { &all })
+                        .iter()
+                        .map(|p| doc.plans[*p].plan_id.as_str())
+                        .collect();
                     return Err(Error::with_details(
                         ErrorCode::QuotaAmbiguousMeasure,
-                        format!("quotas[{qi}]: `{n}` names rules on several plans of rep `{}`: {}; give `planId`", q.rep_id, cands.join(", ")),
+                        format!(
+                            "quotas[{qi}]: `{n}` names rules on several plans of rep `{}`: {}; give `planId`",
+                            q.rep_id,
+                            cands.join(", ")
+                        ),
                         json!({"path": format!("quotas[{qi}]"), "measure": n, "candidates": cands}),
                     ));
                 } else if all.len() == 1 {
@@ -245,16 +272,33 @@ pub(crate) fn resolve_quotas<'a>(doc: &'a CalcDoc, ix: &Index<'a>) -> Result<BTr
                         json!({"path": format!("quotas[{qi}]"), "measure": n}),
                     ));
                 };
-                let name = doc.plans[pick].versions.iter().flat_map(|v| v.config.rules.iter()).find(|r| &r.name == n).map(|r| r.name.as_str()).unwrap_or("");
+                let name = doc.plans[pick]
+                    .versions
+                    .iter()
+                    .flat_map(|v| v.config.rules.iter())
+                    .find(|r| &r.name == n)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or("");
                 (pick, name)
             }
         };
         // the quota's period must have the rule's format (SPEC §2)
-        let kinds: Vec<_> = doc.plans[plan].versions.iter().flat_map(|v| v.config.rules.iter()).filter(|r| r.name == name).map(|r| r.period_kind).collect();
+        let kinds: Vec<_> = doc.plans[plan]
+            .versions
+            .iter()
+            .flat_map(|v| v.config.rules.iter())
+            .filter(|r| r.name == name)
+            .map(|r| r.period_kind)
+            .collect();
         if !kinds.contains(&q.period.kind) {
             return Err(Error::with_details(
                 ErrorCode::PeriodMismatch,
-                format!("quotas[{qi}]: period `{}` is {} but rule `{name}` is {}", q.period, q.period.kind.as_str(), kinds.first().map_or("?", |k| k.as_str())),
+                format!(
+                    "quotas[{qi}]: period `{}` is {} but rule `{name}` is {}",
+                    q.period,
+                    q.period.kind.as_str(),
+                    kinds.first().map_or("?", |k| k.as_str())
+                ),
                 json!({"path": format!("quotas[{qi}].period"), "period": q.period.to_string(), "expected": kinds.first().map(|k| k.as_str())}),
             ));
         }
@@ -277,7 +321,10 @@ pub(crate) fn resolve_quotas<'a>(doc: &'a CalcDoc, ix: &Index<'a>) -> Result<BTr
             dup_issues.push(Issue {
                 path: format!("quotas[{qi}]"),
                 code: "duplicate",
-                message: format!("rep `{}` has two quotas for rule `{name}` of plan `{}` in {}", q.rep_id, doc.plans[plan].plan_id, q.period),
+                message: format!(
+                    "rep `{}` has two quotas for rule `{name}` of plan `{}` in {}",
+                    q.rep_id, doc.plans[plan].plan_id, q.period
+                ),
                 suggestion: None,
             });
         }

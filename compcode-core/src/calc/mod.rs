@@ -149,7 +149,7 @@ pub(crate) type GroupKey<'a> = (usize, usize, &'a str, Period);
 pub(crate) struct Ctx<'a> {
     pub doc: &'a CalcDoc,
     pub ix: Index<'a>,
-    pub quotas: BTreeMap<(usize, usize, &'a str, Period), QuotaUse>,
+    pub quotas: index::QuotaMap<'a>,
     pub diags: Diags<'a>,
     pub trace: bool,
 }
@@ -162,7 +162,16 @@ pub(crate) struct Diags<'a> {
 
 impl Diags<'_> {
     #[allow(clippy::too_many_arguments)]
-    pub fn add(&mut self, code: &'static str, deal: Option<usize>, rep: Option<usize>, plan: Option<usize>, rule: Option<&str>, period: Option<Period>, message: String) {
+    pub fn add(
+        &mut self,
+        code: &'static str,
+        deal: Option<usize>,
+        rep: Option<usize>,
+        plan: Option<usize>,
+        rule: Option<&str>,
+        period: Option<Period>,
+        message: String,
+    ) {
         let doc = self.doc;
         self.list.push(Diagnostic {
             code,
@@ -178,7 +187,16 @@ impl Diags<'_> {
 
 impl<'a> Ctx<'a> {
     #[allow(clippy::too_many_arguments)]
-    pub fn diag(&mut self, code: &'static str, deal: Option<usize>, rep: Option<usize>, plan: Option<usize>, rule: Option<&str>, period: Option<Period>, message: String) {
+    pub fn diag(
+        &mut self,
+        code: &'static str,
+        deal: Option<usize>,
+        rep: Option<usize>,
+        plan: Option<usize>,
+        rule: Option<&str>,
+        period: Option<Period>,
+        message: String,
+    ) {
         self.diags.add(code, deal, rep, plan, rule, period, message);
     }
 
@@ -204,16 +222,28 @@ impl<'a> Ctx<'a> {
     }
 
     /// Min/max clamps, the capMultiplier cap (SPEC §8.1 order, after floors), with trace steps.
-    pub fn clamp(&self, rule: &Rule, mut amount: Decimal, quota: Option<&QuotaUse>, trace: &mut Vec<Value>) -> Result<Decimal> {
+    pub fn clamp(
+        &self,
+        rule: &Rule,
+        mut amount: Decimal,
+        quota: Option<&QuotaUse>,
+        trace: &mut Vec<Value>,
+    ) -> Result<Decimal> {
         if let Some(min) = rule.min_amount {
             if amount > Decimal::ZERO && amount < min {
-                self.step(trace, || json!({"step": "minAmount", "before": amount.to_string(), "after": min.to_string()}));
+                self.step(
+                    trace,
+                    || json!({"step": "minAmount", "before": amount.to_string(), "after": min.to_string()}),
+                );
                 amount = min;
             }
         }
         if let Some(max) = rule.max_amount {
             if amount > max {
-                self.step(trace, || json!({"step": "maxAmount", "before": amount.to_string(), "after": max.to_string()}));
+                self.step(
+                    trace,
+                    || json!({"step": "maxAmount", "before": amount.to_string(), "after": max.to_string()}),
+                );
                 amount = max;
             }
         }
@@ -228,7 +258,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Applies a period cap to a rounded line given what the group has paid so far.
-    pub fn period_cap(&self, rule: &Rule, amount: Decimal, paid: &mut Decimal, trace: &mut Vec<Value>) -> Result<Decimal> {
+    pub fn period_cap(
+        &self,
+        rule: &Rule,
+        amount: Decimal,
+        paid: &mut Decimal,
+        trace: &mut Vec<Value>,
+    ) -> Result<Decimal> {
         let mut out = amount;
         if let Some(cap) = rule.period_cap {
             let allowed = cap.sub_c(*paid)?.max(Decimal::ZERO);
@@ -300,7 +336,8 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
             return Err(Error::new(ErrorCode::NotFound, format!("scope.planId `{p}` is not a plan in this document")));
         }
     }
-    let mut ctx = Ctx { doc, ix, quotas: BTreeMap::new(), diags: Diags { doc, list: Vec::new() }, trace: doc.options.trace };
+    let mut ctx =
+        Ctx { doc, ix, quotas: BTreeMap::new(), diags: Diags { doc, list: Vec::new() }, trace: doc.options.trace };
     check_scope_period(&ctx)?;
     ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
 
@@ -359,8 +396,12 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     diagnostics.sort();
     diagnostics.dedup();
     quotas.sort_by(|a, b| {
-        (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period)
-            .cmp(&(&doc.reps[b.rep].id, &doc.plans[b.plan].plan_id, &b.rule_name, b.period))
+        (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
+            &doc.reps[b.rep].id,
+            &doc.plans[b.plan].plan_id,
+            &b.rule_name,
+            b.period,
+        ))
     });
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
 }
@@ -397,14 +438,21 @@ fn check_scope_period(ctx: &Ctx<'_>) -> Result<()> {
     } else {
         Err(Error::with_details(
             ErrorCode::PeriodMismatch,
-            format!("scope period `{p}` is {} but the rules in scope use {} periods", p.kind.as_str(), kinds[0].as_str()),
+            format!(
+                "scope period `{p}` is {} but the rules in scope use {} periods",
+                p.kind.as_str(),
+                kinds[0].as_str()
+            ),
             json!({"period": p.to_string(), "expected": kinds[0].as_str()}),
         ))
     }
 }
 
 /// A (rep, rule, period) group mixing currencies is refused (SPEC §18.4).
-fn check_currencies<'x, 'a: 'x>(ctx: &Ctx<'a>, groups: impl Iterator<Item = (&'x GroupKey<'a>, &'x Vec<Entry<'a>>)>) -> Result<()> {
+fn check_currencies<'x, 'a: 'x>(
+    ctx: &Ctx<'a>,
+    groups: impl Iterator<Item = (&'x GroupKey<'a>, &'x Vec<Entry<'a>>)>,
+) -> Result<()> {
     for ((rep, plan, rule, period), entries) in groups {
         let mut cur: Option<&str> = None;
         for e in entries {
@@ -440,7 +488,15 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
     let mut total = 0usize;
     for (di, deal) in doc.deals.iter().enumerate() {
         if deal.deleted {
-            ctx.diags.add("deleted", Some(di), None, None, None, None, "the deal is deleted and is not calculated".into());
+            ctx.diags.add(
+                "deleted",
+                Some(di),
+                None,
+                None,
+                None,
+                None,
+                "the deal is deleted and is not calculated".into(),
+            );
             continue;
         }
         total += 1;
@@ -448,7 +504,15 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
             pairs.push((di, rep));
             let plans = ctx.ix.assigned_plans(rep);
             if plans.is_empty() {
-                ctx.diags.add("rep_not_assigned", Some(di), Some(rep), None, None, None, format!("rep `{}` is assigned to no plan", doc.reps[rep].id));
+                ctx.diags.add(
+                    "rep_not_assigned",
+                    Some(di),
+                    Some(rep),
+                    None,
+                    None,
+                    None,
+                    format!("rep `{}` is assigned to no plan", doc.reps[rep].id),
+                );
                 continue;
             }
             for plan in plans {
@@ -471,9 +535,25 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     }
                     let Some((vi, rule, date)) = chosen else {
                         if missing_date {
-                            ctx.diags.add("credit_date_missing", Some(di), Some(rep), Some(plan), Some(rule_name), None, "the deal has no readable credit date for this rule".into());
+                            ctx.diags.add(
+                                "credit_date_missing",
+                                Some(di),
+                                Some(rep),
+                                Some(plan),
+                                Some(rule_name),
+                                None,
+                                "the deal has no readable credit date for this rule".into(),
+                            );
                         } else {
-                            ctx.diags.add("no_version_in_force", Some(di), Some(rep), Some(plan), Some(rule_name), None, "no active version of the plan is in force on the deal's credit date".into());
+                            ctx.diags.add(
+                                "no_version_in_force",
+                                Some(di),
+                                Some(rep),
+                                Some(plan),
+                                Some(rule_name),
+                                None,
+                                "no active version of the plan is in force on the deal's credit date".into(),
+                            );
                         }
                         continue;
                     };
@@ -482,7 +562,15 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     }
                     let period = Period::containing(date, rule.period_kind, doc.settings.fiscal_year_start_month);
                     if date > doc.as_of {
-                        ctx.diags.add("future_credit_date", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("credit date {date} is after asOf {}", doc.as_of));
+                        ctx.diags.add(
+                            "future_credit_date",
+                            Some(di),
+                            Some(rep),
+                            Some(plan),
+                            Some(rule_name),
+                            Some(period),
+                            format!("credit date {date} is after asOf {}", doc.as_of),
+                        );
                         continue;
                     }
                     if !ctx.ix.assigned_on(rep, plan, date) {
@@ -491,27 +579,67 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     }
                     inside = true;
                     if rule.require_won && !is_won(deal, &doc.settings) {
-                        ctx.diags.add("not_won", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("stage {:?} is not a won stage", deal.stage.as_deref().unwrap_or("")));
+                        ctx.diags.add(
+                            "not_won",
+                            Some(di),
+                            Some(rep),
+                            Some(plan),
+                            Some(rule_name),
+                            Some(period),
+                            format!("stage {:?} is not a won stage", deal.stage.as_deref().unwrap_or("")),
+                        );
                         continue;
                     }
                     let version = &doc.plans[plan].versions[vi];
                     let cond = eval_all(&[&version.config.conditions, &rule.conditions], deal, doc.as_of);
                     if !cond.pass {
                         if !cond.unreadable.is_empty() {
-                            ctx.diags.add("condition_value_unreadable", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("could not read {} as the condition's type", cond.unreadable.join(", ")));
+                            ctx.diags.add(
+                                "condition_value_unreadable",
+                                Some(di),
+                                Some(rep),
+                                Some(plan),
+                                Some(rule_name),
+                                Some(period),
+                                format!("could not read {} as the condition's type", cond.unreadable.join(", ")),
+                            );
                         }
-                        ctx.diags.add("condition_failed", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("conditions failed: {}", cond.failed.join("; ")));
+                        ctx.diags.add(
+                            "condition_failed",
+                            Some(di),
+                            Some(rep),
+                            Some(plan),
+                            Some(rule_name),
+                            Some(period),
+                            format!("conditions failed: {}", cond.failed.join("; ")),
+                        );
                         continue;
                     }
                     let Some(measure) = measure_value(deal, &rule.measure) else {
-                        ctx.diags.add("measure_missing", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("the deal has no numeric value for measure `{}`", rule.measure));
+                        ctx.diags.add(
+                            "measure_missing",
+                            Some(di),
+                            Some(rep),
+                            Some(plan),
+                            Some(rule_name),
+                            Some(period),
+                            format!("the deal has no numeric value for measure `{}`", rule.measure),
+                        );
                         continue;
                     };
                     let field_base = match &rule.payout_base {
                         PayoutBase::Field(f) => match deal.fields.get(f).and_then(crate::validate::field_decimal) {
                             Some(v) => Some(v.mul_c(share)?),
                             None => {
-                                ctx.diags.add("payout_base_missing", Some(di), Some(rep), Some(plan), Some(rule_name), Some(period), format!("the deal has no numeric field `{f}` for payoutBase"));
+                                ctx.diags.add(
+                                    "payout_base_missing",
+                                    Some(di),
+                                    Some(rep),
+                                    Some(plan),
+                                    Some(rule_name),
+                                    Some(period),
+                                    format!("the deal has no numeric field `{f}` for payoutBase"),
+                                );
                                 continue;
                             }
                         },
@@ -530,7 +658,18 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     });
                 }
                 if outside_assignment && !inside {
-                    ctx.diags.add("rep_not_assigned", Some(di), Some(rep), Some(plan), None, None, format!("the deal's credit date is outside rep `{}`'s assignments to plan `{}`", doc.reps[rep].id, doc.plans[plan].plan_id));
+                    ctx.diags.add(
+                        "rep_not_assigned",
+                        Some(di),
+                        Some(rep),
+                        Some(plan),
+                        None,
+                        None,
+                        format!(
+                            "the deal's credit date is outside rep `{}`'s assignments to plan `{}`",
+                            doc.reps[rep].id, doc.plans[plan].plan_id
+                        ),
+                    );
                 }
             }
         }

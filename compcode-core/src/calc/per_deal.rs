@@ -8,7 +8,12 @@ use crate::model::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut [Entry<'a>], out: &mut Vec<Line>) -> Result<()> {
+pub(crate) fn run_group<'a>(
+    ctx: &mut Ctx<'a>,
+    key: GroupKey<'a>,
+    entries: &mut [Entry<'a>],
+    out: &mut Vec<Line>,
+) -> Result<()> {
     let doc = ctx.doc;
     let (rep, plan, rule_name, period) = key;
     entries.sort_by(|a, b| (a.date, doc.deals[a.deal].id.as_bytes()).cmp(&(b.date, doc.deals[b.deal].id.as_bytes())));
@@ -23,13 +28,31 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
         let rule = e.rule;
         let (c_before, c_after) = (c, c.add_c(e.credited)?);
         c = c_after;
-        let needs_quota = rule.tier_by == TierBy::Attainment || rule.floor_attainment.is_some() || rule.payout_base == PayoutBase::VariableTarget;
+        let needs_quota = rule.tier_by == TierBy::Attainment
+            || rule.floor_attainment.is_some()
+            || rule.payout_base == PayoutBase::VariableTarget;
         if needs_quota && quota.is_none() {
-            ctx.diag("quota_missing", Some(e.deal), Some(rep), Some(plan), Some(rule_name), Some(period), format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id));
+            ctx.diag(
+                "quota_missing",
+                Some(e.deal),
+                Some(rep),
+                Some(plan),
+                Some(rule_name),
+                Some(period),
+                format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id),
+            );
             continue;
         }
         if rule.payout_base == PayoutBase::VariableTarget && quota.as_ref().and_then(|q| q.variable_target).is_none() {
-            ctx.diag("variable_target_missing", Some(e.deal), Some(rep), Some(plan), Some(rule_name), Some(period), "payoutBase is variable_target but the quota has no variableTarget".into());
+            ctx.diag(
+                "variable_target_missing",
+                Some(e.deal),
+                Some(rep),
+                Some(plan),
+                Some(rule_name),
+                Some(period),
+                "payoutBase is variable_target but the quota has no variableTarget".into(),
+            );
             continue;
         }
         let tiers = ctx.tiers_for(rep, plan, e.version, rule);
@@ -53,12 +76,25 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
             // a deal's own value: tiers are read on its size, a negative deal pays negatively
             TierBy::Value => (e.credited.abs(), e.credited.abs(), Decimal::ONE, Decimal::ZERO, e.credited.abs()),
         };
-        let value_sign = if rule.tier_by == TierBy::Value && e.credited.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
+        let value_sign =
+            if rule.tier_by == TierBy::Value && e.credited.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
         let positive = e.credited > Decimal::ZERO;
         let base = match &rule.payout_base {
             PayoutBase::Measure => e.credited,
-            PayoutBase::One => if positive { e.share } else { Decimal::ZERO },
-            PayoutBase::VariableTarget => if positive { quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default() } else { Decimal::ZERO },
+            PayoutBase::One => {
+                if positive {
+                    e.share
+                } else {
+                    Decimal::ZERO
+                }
+            }
+            PayoutBase::VariableTarget => {
+                if positive {
+                    quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default()
+                } else {
+                    Decimal::ZERO
+                }
+            }
             PayoutBase::Field(_) => e.field_base.unwrap_or_default(),
             PayoutBase::Formula(_) => Decimal::ZERO,
         };
@@ -77,7 +113,13 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
                     Some(t) => {
                         tier_name = Some(t.name.clone());
                         let a = match (t.flat_amount, t.rate) {
-                            (Some(flat), _) => if positive { flat.mul_c(e.share)? } else { Decimal::ZERO },
+                            (Some(flat), _) => {
+                                if positive {
+                                    flat.mul_c(e.share)?
+                                } else {
+                                    Decimal::ZERO
+                                }
+                            }
                             (None, Some(r)) => {
                                 rate = Some(r);
                                 shown_base = Some(base);
@@ -126,7 +168,15 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
                 ctx.step(&mut trace, || json!({"step": "floor", "floorAttainment": floor.to_string(), "periodAttainment": att.to_string(), "before": amount.to_string(), "after": "0"}));
                 amount = Decimal::ZERO;
                 reason = Some("below_floor");
-                ctx.diag("below_floor", Some(e.deal), Some(rep), Some(plan), Some(rule_name), Some(period), format!("period-to-date attainment {} is below the floor {floor}", att.normalize()));
+                ctx.diag(
+                    "below_floor",
+                    Some(e.deal),
+                    Some(rep),
+                    Some(plan),
+                    Some(rule_name),
+                    Some(period),
+                    format!("period-to-date attainment {} is below the floor {floor}", att.normalize()),
+                );
             }
         }
         amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;

@@ -9,7 +9,12 @@ use crate::model::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut [Entry<'a>], out: &mut Vec<Line>) -> Result<()> {
+pub(crate) fn run_group<'a>(
+    ctx: &mut Ctx<'a>,
+    key: GroupKey<'a>,
+    entries: &mut [Entry<'a>],
+    out: &mut Vec<Line>,
+) -> Result<()> {
     let doc = ctx.doc;
     let (rep, plan, rule_name, period) = key;
     if entries.is_empty() {
@@ -24,9 +29,19 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
     let last = &entries[entries.len() - 1];
     let (rule, version) = (last.rule, last.version);
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
-    let needs_quota = rule.tier_by == TierBy::Attainment || rule.floor_attainment.is_some() || rule.payout_base == PayoutBase::VariableTarget;
+    let needs_quota = rule.tier_by == TierBy::Attainment
+        || rule.floor_attainment.is_some()
+        || rule.payout_base == PayoutBase::VariableTarget;
     if needs_quota && quota.is_none() {
-        ctx.diag("quota_missing", None, Some(rep), Some(plan), Some(rule_name), Some(period), format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id));
+        ctx.diag(
+            "quota_missing",
+            None,
+            Some(rep),
+            Some(plan),
+            Some(rule_name),
+            Some(period),
+            format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id),
+        );
         return Ok(());
     }
     let mut total = Decimal::ZERO;
@@ -47,8 +62,20 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
     let positive = total > Decimal::ZERO;
     let base = match &rule.payout_base {
         PayoutBase::Measure => total,
-        PayoutBase::One => if positive { Decimal::ONE } else { Decimal::ZERO },
-        PayoutBase::VariableTarget => if positive { quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default() } else { Decimal::ZERO },
+        PayoutBase::One => {
+            if positive {
+                Decimal::ONE
+            } else {
+                Decimal::ZERO
+            }
+        }
+        PayoutBase::VariableTarget => {
+            if positive {
+                quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default()
+            } else {
+                Decimal::ZERO
+            }
+        }
         PayoutBase::Field(_) => field_total,
         PayoutBase::Formula(_) => Decimal::ZERO,
     };
@@ -62,7 +89,13 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
             Some(t) => {
                 tier_name = Some(t.name.clone());
                 let a = match (t.flat_amount, t.rate) {
-                    (Some(flat), _) => if positive { flat } else { Decimal::ZERO },
+                    (Some(flat), _) => {
+                        if positive {
+                            flat
+                        } else {
+                            Decimal::ZERO
+                        }
+                    }
                     (None, Some(r)) => {
                         rate = Some(r);
                         shown_base = Some(base);
@@ -76,13 +109,20 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
         },
         TierMode::Marginal => {
             let (sum, pieces) = marginal(tiers, scale, Decimal::ZERO, total)?;
-            let a = if rule.payout_base == PayoutBase::Measure { sum } else { sum.mul_c(base)?.div_c(total)?.unwrap_or_default() };
+            let a = if rule.payout_base == PayoutBase::Measure {
+                sum
+            } else {
+                sum.mul_c(base)?.div_c(total)?.unwrap_or_default()
+            };
             if let Some(t) = highest_tier(tiers, x) {
                 tier_name = Some(t.name.clone());
                 rate = t.rate;
             }
             shown_base = Some(base);
-            ctx.step(&mut trace, || json!({"step": "bands", "mode": "marginal", "bands": pieces_json(&pieces), "amount": a.to_string()}));
+            ctx.step(
+                &mut trace,
+                || json!({"step": "bands", "mode": "marginal", "bands": pieces_json(&pieces), "amount": a.to_string()}),
+            );
             a
         }
         TierMode::Interpolated => {
@@ -96,7 +136,15 @@ pub(crate) fn run_group<'a>(ctx: &mut Ctx<'a>, key: GroupKey<'a>, entries: &mut 
         if a < floor {
             ctx.step(&mut trace, || json!({"step": "floor", "floorAttainment": floor.to_string(), "periodAttainment": a.to_string(), "after": "0"}));
             if !amount.is_zero() {
-                ctx.diag("below_floor", None, Some(rep), Some(plan), Some(rule_name), Some(period), format!("period attainment {} is below the floor {floor}", a.normalize()));
+                ctx.diag(
+                    "below_floor",
+                    None,
+                    Some(rep),
+                    Some(plan),
+                    Some(rule_name),
+                    Some(period),
+                    format!("period attainment {} is below the floor {floor}", a.normalize()),
+                );
             }
             amount = Decimal::ZERO;
         }

@@ -65,17 +65,13 @@ fn band(tiers: &[Tier], i: usize, scale: Decimal) -> Result<(Decimal, Option<Dec
     Ok((lo, hi))
 }
 
-fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Decimal {
+fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Result<Decimal> {
     let top = match hi {
         Some(h) => b.min(h),
         None => b,
     };
-    let o = top - a.max(lo);
-    if o > Decimal::ZERO {
-        o
-    } else {
-        Decimal::ZERO
-    }
+    let o = top.sub_c(a.max(lo))?;
+    Ok(if o > Decimal::ZERO { o } else { Decimal::ZERO })
 }
 
 /// Marginal payout of the interval `[from, to]` (backwards and negative when `to < from`):
@@ -113,7 +109,7 @@ fn banded(
     let mut pieces = Vec::new();
     for i in 0..tiers.len() {
         let (lo, hi) = band(tiers, i, scale)?;
-        let ov = overlap(a, b, lo, hi);
+        let ov = overlap(a, b, lo, hi)?;
         if ov.is_zero() {
             continue;
         }
@@ -156,7 +152,11 @@ mod tests {
 
     #[test]
     fn spec_marginal_d3_d4() {
-        let tiers = [t(0, "0", Some("0.08"), None, None), t(1, "1.0", Some("0.10"), None, None), t(2, "1.25", Some("0.14"), None, None)];
+        let tiers = [
+            t(0, "0", Some("0.08"), None, None),
+            t(1, "1.0", Some("0.10"), None, None),
+            t(2, "1.25", Some("0.14"), None, None),
+        ];
         let scale = d("500000");
         assert_eq!(marginal(&tiers, scale, d("450000"), d("550000")).unwrap().0, d("9000"));
         assert_eq!(marginal(&tiers, scale, d("550000"), d("650000")).unwrap().0, d("11000"));

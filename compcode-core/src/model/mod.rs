@@ -254,7 +254,11 @@ impl Plan {
             .enumerate()
             .filter(|(_, v)| v.active && v.covers(date))
             .max_by(|(_, a), (_, b)| {
-                (a.effective_start, a.version, &a.plan_version_id).cmp(&(b.effective_start, b.version, &b.plan_version_id))
+                (a.effective_start, a.version, &a.plan_version_id).cmp(&(
+                    b.effective_start,
+                    b.version,
+                    &b.plan_version_id,
+                ))
             })
             .map(|(i, _)| i)
     }
