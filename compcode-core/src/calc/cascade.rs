@@ -196,14 +196,17 @@ fn pay(
     let mut trace = Vec::new();
     ctx.step(&mut trace, || json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()}));
     let (mut tier_name, mut rate) = (None, None);
+    // cascades tier by value: a negative base mirrors a positive one (SPEC §18.37)
+    let mirror = base.is_sign_negative() && !base.is_zero();
+    let sized = base.abs();
     let amount = match rule.tier_mode {
-        TierMode::FullRate => match highest_tier(tiers, base) {
+        TierMode::FullRate => match highest_tier(tiers, sized) {
             None => Decimal::ZERO,
             Some(t) => {
                 tier_name = Some(t.name.clone());
                 match (t.flat_amount, t.rate) {
                     (Some(f), _) => {
-                        if base > Decimal::ZERO {
+                        if !mirror && base > Decimal::ZERO {
                             f
                         } else {
                             Decimal::ZERO
@@ -211,7 +214,7 @@ fn pay(
                     }
                     (None, Some(r)) => {
                         rate = Some(r);
-                        base.mul_c(r)?
+                        sized.mul_c(r)?
                     }
                     _ => Decimal::ZERO,
                 }
@@ -219,11 +222,11 @@ fn pay(
         },
         TierMode::Marginal | TierMode::Interpolated => {
             let (sum, pieces) = if rule.tier_mode == TierMode::Marginal {
-                marginal(tiers, Decimal::ONE, Decimal::ZERO, base)?
+                marginal(tiers, Decimal::ONE, Decimal::ZERO, sized)?
             } else {
-                interpolated(tiers, Decimal::ONE, Decimal::ZERO, base)?
+                interpolated(tiers, Decimal::ONE, Decimal::ZERO, sized)?
             };
-            if let Some(t) = highest_tier(tiers, base) {
+            if let Some(t) = highest_tier(tiers, sized) {
                 tier_name = Some(t.name.clone());
                 rate = t.rate;
             }
@@ -232,7 +235,10 @@ fn pay(
         }
     };
     let quota = ctx.quotas.get(&(manager, plan, rule.name.as_str(), period)).cloned();
-    let amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
+    let mut amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
+    if mirror {
+        amount = -amount;
+    }
     let rounded = ctx.round(amount);
     let mut paid = Decimal::ZERO;
     let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;

@@ -546,7 +546,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                             );
                         } else {
                             ctx.diags.add(
-                                "no_version_in_force",
+                                "no_matching_plan",
                                 Some(di),
                                 Some(rep),
                                 Some(plan),

@@ -73,13 +73,13 @@ pub(crate) fn run_group<'a>(
                 (c_after.div_c(t)?.unwrap_or_default(), final_c.div_c(t)?.unwrap_or_default(), t, c_before, c_after)
             }
             TierBy::CumulativeValue => (c_after, final_c, Decimal::ONE, c_before, c_after),
-            // a deal's own value: tiers are read on its size, a negative deal pays negatively
+            // a refund mirrors the sale it undoes (SPEC §18.37): read on its size, negated at the end
             TierBy::Value => (e.credited.abs(), e.credited.abs(), Decimal::ONE, Decimal::ZERO, e.credited.abs()),
         };
-        let value_sign =
-            if rule.tier_by == TierBy::Value && e.credited.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
+        let mirror = rule.tier_by == TierBy::Value && e.credited.is_sign_negative();
         let positive = e.credited > Decimal::ZERO;
         let base = match &rule.payout_base {
+            PayoutBase::Measure if mirror => e.credited.abs(),
             PayoutBase::Measure => e.credited,
             PayoutBase::One => {
                 if positive {
@@ -95,6 +95,7 @@ pub(crate) fn run_group<'a>(
                     Decimal::ZERO
                 }
             }
+            PayoutBase::Field(_) if mirror => e.field_base.unwrap_or_default().abs(),
             PayoutBase::Field(_) => e.field_base.unwrap_or_default(),
             PayoutBase::Formula(_) => Decimal::ZERO,
         };
@@ -134,11 +135,10 @@ pub(crate) fn run_group<'a>(
             }
             TierMode::Marginal => {
                 let (sum, pieces) = marginal(tiers, scale, from, to)?;
-                let sum = sum.mul_c(value_sign)?;
                 let a = if rule.payout_base == PayoutBase::Measure {
                     sum
                 } else {
-                    sum.mul_c(base)?.div_c(e.credited)?.unwrap_or(Decimal::ZERO)
+                    sum.mul_c(base)?.div_c(if mirror { e.credited.abs() } else { e.credited })?.unwrap_or(Decimal::ZERO)
                 };
                 if let Some(t) = highest_tier(tiers, x_after) {
                     tier_name = Some(t.name.clone());
@@ -152,7 +152,6 @@ pub(crate) fn run_group<'a>(
             }
             TierMode::Interpolated => {
                 let (sum, pieces) = interpolated(tiers, scale, from, to)?;
-                let sum = sum.mul_c(value_sign)?;
                 if let Some(t) = highest_tier(tiers, x_after) {
                     tier_name = Some(t.name.clone());
                 } else {
@@ -180,6 +179,10 @@ pub(crate) fn run_group<'a>(
             }
         }
         amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
+        if mirror {
+            amount = -amount;
+            ctx.step(&mut trace, || json!({"step": "refund", "note": "a negative value is paid as the sale of its size, negated", "after": amount.to_string()}));
+        }
         let rounded = ctx.round(amount);
         ctx.step(&mut trace, || json!({"step": "round", "before": amount.to_string(), "after": rounded.to_string()}));
         let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;

@@ -55,13 +55,16 @@ pub(crate) fn run_group<'a>(
         Some(t) => total.div_c(t)?,
         None => None,
     };
+    // under tierBy value a negative total mirrors a positive one (SPEC §18.37)
+    let mirror = rule.tier_by == TierBy::Value && total.is_sign_negative() && !total.is_zero();
+    let sized = if mirror { total.abs() } else { total };
     let (x, scale) = match rule.tier_by {
         TierBy::Attainment => (attainment.unwrap_or_default(), target.unwrap_or(Decimal::ONE)),
-        TierBy::Value | TierBy::CumulativeValue => (total, Decimal::ONE),
+        TierBy::Value | TierBy::CumulativeValue => (sized, Decimal::ONE),
     };
     let positive = total > Decimal::ZERO;
     let base = match &rule.payout_base {
-        PayoutBase::Measure => total,
+        PayoutBase::Measure => sized,
         PayoutBase::One => {
             if positive {
                 Decimal::ONE
@@ -76,6 +79,7 @@ pub(crate) fn run_group<'a>(
                 Decimal::ZERO
             }
         }
+        PayoutBase::Field(_) if mirror => field_total.abs(),
         PayoutBase::Field(_) => field_total,
         PayoutBase::Formula(_) => Decimal::ZERO,
     };
@@ -108,11 +112,11 @@ pub(crate) fn run_group<'a>(
             }
         },
         TierMode::Marginal => {
-            let (sum, pieces) = marginal(tiers, scale, Decimal::ZERO, total)?;
+            let (sum, pieces) = marginal(tiers, scale, Decimal::ZERO, sized)?;
             let a = if rule.payout_base == PayoutBase::Measure {
                 sum
             } else {
-                sum.mul_c(base)?.div_c(total)?.unwrap_or_default()
+                sum.mul_c(base)?.div_c(sized)?.unwrap_or_default()
             };
             if let Some(t) = highest_tier(tiers, x) {
                 tier_name = Some(t.name.clone());
@@ -126,7 +130,7 @@ pub(crate) fn run_group<'a>(
             a
         }
         TierMode::Interpolated => {
-            let (sum, pieces) = interpolated(tiers, scale, Decimal::ZERO, total)?;
+            let (sum, pieces) = interpolated(tiers, scale, Decimal::ZERO, sized)?;
             tier_name = highest_tier(tiers, x).map(|t| t.name.clone());
             ctx.step(&mut trace, || json!({"step": "bands", "mode": "interpolated", "bands": pieces_json(&pieces), "amount": sum.to_string()}));
             sum
@@ -150,6 +154,9 @@ pub(crate) fn run_group<'a>(
         }
     }
     amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
+    if mirror {
+        amount = -amount;
+    }
     let rounded = ctx.round(amount);
     let mut paid = Decimal::ZERO;
     let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;
