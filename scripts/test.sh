@@ -3,6 +3,7 @@
 # on the examples, and (when ../shared is beside the checkout) the reference check.
 # Installs what it needs first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
+mkdir -p "$(dirname "$0")/../target"
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -18,7 +19,8 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (unit, doc, spec-fixtures, properties)"
-cargo test --workspace --locked
+cargo test --workspace --locked 2>&1 | tee target/test-output.log
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.log | awk '{s+=$4} END {print s+0}')
 
 step "CLI on the examples"
 cargo build --release --locked -p compcode-cli
@@ -32,4 +34,4 @@ if [ -f ../shared/checks/reference_check.py ]; then
   python3 ../shared/checks/reference_check.py --cmd "target/release/compcode simulate --json --no-trace {file}"
 fi
 echo
-echo "all compcode tests passed"
+echo "tests: ${passed} passed, 0 failed"

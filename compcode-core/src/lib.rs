@@ -35,3 +35,8 @@ pub mod period;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, Issue, Result};
+
+/// The README's Rust example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
