@@ -2,8 +2,8 @@
 //! on the source rep's rounded lines from all of that rep's plans (or on the source rep's
 //! credited measure), bucketed by the cascade's own attainment period, tiered by value.
 
-use super::per_deal::pieces_json;
-use super::tiers::{highest_tier, interpolated, marginal, Checked};
+use super::pricing::{price, settle, Pricing};
+use super::tiers::Checked;
 use super::{credit_date, is_won, measure_value, Ctx, Line};
 use crate::condition::eval_all;
 use crate::error::Result;
@@ -195,53 +195,28 @@ fn pay(
     let tiers = ctx.tiers_for(manager, plan, version, rule);
     let mut trace = Vec::new();
     ctx.step(&mut trace, || json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()}));
-    let (mut tier_name, mut rate) = (None, None);
     // cascades tier by value: a negative base mirrors a positive one (SPEC §18.37)
     let mirror = base.is_sign_negative() && !base.is_zero();
     let sized = base.abs();
-    let amount = match rule.tier_mode {
-        TierMode::FullRate => match highest_tier(tiers, sized) {
-            None => Decimal::ZERO,
-            Some(t) => {
-                tier_name = Some(t.name.clone());
-                match (t.flat_amount, t.rate) {
-                    (Some(f), _) => {
-                        if !mirror && base > Decimal::ZERO {
-                            f
-                        } else {
-                            Decimal::ZERO
-                        }
-                    }
-                    (None, Some(r)) => {
-                        rate = Some(r);
-                        sized.mul_c(r)?
-                    }
-                    _ => Decimal::ZERO,
-                }
-            }
+    let priced = price(
+        ctx,
+        &Pricing {
+            tiers,
+            mode: rule.tier_mode,
+            pick: sized,
+            shown_at: sized,
+            scale: Decimal::ONE,
+            from: Decimal::ZERO,
+            to: sized,
+            base: sized,
+            ratio_of: None,
+            flat_share: (!mirror && !base.is_zero()).then_some(Decimal::ONE),
         },
-        TierMode::Marginal | TierMode::Interpolated => {
-            let (sum, pieces) = if rule.tier_mode == TierMode::Marginal {
-                marginal(tiers, Decimal::ONE, Decimal::ZERO, sized)?
-            } else {
-                interpolated(tiers, Decimal::ONE, Decimal::ZERO, sized)?
-            };
-            if let Some(t) = highest_tier(tiers, sized) {
-                tier_name = Some(t.name.clone());
-                rate = t.rate;
-            }
-            ctx.step(&mut trace, || json!({"step": "bands", "bands": pieces_json(&pieces), "amount": sum.to_string()}));
-            sum
-        }
-    };
+        &mut trace,
+    )?;
     let quota = ctx.quotas.get(&(manager, plan, rule.name.as_str(), period)).cloned();
-    let mut amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
-    if mirror {
-        amount = -amount;
-    }
-    let rounded = ctx.round(amount);
     let mut paid = Decimal::ZERO;
-    let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;
+    let (_, amount) = settle(ctx, rule, priced.amount, quota.as_ref(), mirror, &mut paid, &mut trace)?;
     if amount.is_zero() {
         return Ok(None);
     }
@@ -256,8 +231,8 @@ fn pay(
         date: period.last_day(ctx.fy()),
         amount,
         source_rep: Some(src),
-        tier_name,
-        rate,
+        tier_name: priced.tier_name,
+        rate: priced.rate,
         attainment: None,
         base: Some(base),
         credited: None,

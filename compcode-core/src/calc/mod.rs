@@ -8,6 +8,7 @@ mod cascade;
 mod index;
 mod per_deal;
 mod periodic;
+mod pricing;
 pub mod tiers;
 
 use crate::condition::eval_all;

@@ -1,7 +1,8 @@
 //! per_deal rules (SPEC §8.1, §8.5): each eligible deal of a (rep, plan, rule, period) group
 //! gets one line, in credit order.
 
-use super::tiers::{highest_tier, interpolated, marginal, Checked};
+use super::pricing::{payout_base, price, settle, Pricing};
+use super::tiers::Checked;
 use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
@@ -78,89 +79,28 @@ pub(crate) fn run_group<'a>(
         };
         let mirror = rule.tier_by == TierBy::Value && e.credited.is_sign_negative();
         let positive = e.credited > Decimal::ZERO;
-        let base = match &rule.payout_base {
-            PayoutBase::Measure if mirror => e.credited.abs(),
-            PayoutBase::Measure => e.credited,
-            PayoutBase::One => {
-                if positive {
-                    e.share
-                } else {
-                    Decimal::ZERO
-                }
-            }
-            PayoutBase::VariableTarget => {
-                if positive {
-                    quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default()
-                } else {
-                    Decimal::ZERO
-                }
-            }
-            PayoutBase::Field(_) if mirror => e.field_base.unwrap_or_default().abs(),
-            PayoutBase::Field(_) => e.field_base.unwrap_or_default(),
-            PayoutBase::Formula(_) => Decimal::ZERO,
-        };
-        let mut tier_name = None;
-        let mut rate = None;
-        let mut shown_base = None;
-        let mut reason = None;
-        let mut amount = match rule.tier_mode {
-            TierMode::FullRate => {
-                let pick = if rule.retroactive && rule.tier_by != TierBy::Value { x_final } else { x_after };
-                match highest_tier(tiers, pick) {
-                    None => {
-                        reason = Some("below_first_tier");
-                        Decimal::ZERO
-                    }
-                    Some(t) => {
-                        tier_name = Some(t.name.clone());
-                        let a = match (t.flat_amount, t.rate) {
-                            (Some(flat), _) => {
-                                if positive {
-                                    flat.mul_c(e.share)?
-                                } else {
-                                    Decimal::ZERO
-                                }
-                            }
-                            (None, Some(r)) => {
-                                rate = Some(r);
-                                shown_base = Some(base);
-                                base.mul_c(r)?
-                            }
-                            (None, None) => Decimal::ZERO,
-                        };
-                        ctx.step(&mut trace, || json!({"step": "tier", "mode": "full_rate", "retroactive": rule.retroactive, "tierBy": tier_by_str(rule.tier_by), "readAt": pick.to_string(), "tier": t.name, "rate": t.rate.map(|r| r.to_string()), "flatAmount": t.flat_amount.map(|f| f.to_string()), "base": base.to_string(), "amount": a.to_string()}));
-                        a
-                    }
-                }
-            }
-            TierMode::Marginal => {
-                let (sum, pieces) = marginal(tiers, scale, from, to)?;
-                let a = if rule.payout_base == PayoutBase::Measure {
-                    sum
-                } else {
-                    sum.mul_c(base)?.div_c(if mirror { e.credited.abs() } else { e.credited })?.unwrap_or(Decimal::ZERO)
-                };
-                if let Some(t) = highest_tier(tiers, x_after) {
-                    tier_name = Some(t.name.clone());
-                    rate = t.rate;
-                } else {
-                    reason = Some("below_first_tier");
-                }
-                shown_base = Some(base);
-                ctx.step(&mut trace, || json!({"step": "bands", "mode": "marginal", "bands": pieces_json(&pieces), "amount": a.to_string()}));
-                a
-            }
-            TierMode::Interpolated => {
-                let (sum, pieces) = interpolated(tiers, scale, from, to)?;
-                if let Some(t) = highest_tier(tiers, x_after) {
-                    tier_name = Some(t.name.clone());
-                } else {
-                    reason = Some("below_first_tier");
-                }
-                ctx.step(&mut trace, || json!({"step": "bands", "mode": "interpolated", "bands": pieces_json(&pieces), "amount": sum.to_string()}));
-                sum
-            }
-        };
+        let sized = if mirror { e.credited.abs() } else { e.credited };
+        let field = e.field_base.map(|f| if mirror { f.abs() } else { f });
+        let base = payout_base(rule, sized, positive, e.share, quota.as_ref(), field);
+        let pick = if rule.retroactive && rule.tier_by != TierBy::Value { x_final } else { x_after };
+        let priced = price(
+            ctx,
+            &Pricing {
+                tiers,
+                mode: rule.tier_mode,
+                pick,
+                shown_at: x_after,
+                scale,
+                from,
+                to,
+                base,
+                ratio_of: (rule.payout_base != PayoutBase::Measure).then_some(sized),
+                flat_share: positive.then_some(e.share),
+            },
+            &mut trace,
+        )?;
+        let mut reason = priced.below_first_tier.then_some("below_first_tier");
+        let mut amount = priced.amount;
         if let (Some(floor), Some(t)) = (rule.floor_attainment, target) {
             let att = final_c.div_c(t)?.unwrap_or_default();
             if att < floor {
@@ -178,14 +118,7 @@ pub(crate) fn run_group<'a>(
                 );
             }
         }
-        amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
-        if mirror {
-            amount = -amount;
-            ctx.step(&mut trace, || json!({"step": "refund", "note": "a negative value is paid as the sale of its size, negated", "after": amount.to_string()}));
-        }
-        let rounded = ctx.round(amount);
-        ctx.step(&mut trace, || json!({"step": "round", "before": amount.to_string(), "after": rounded.to_string()}));
-        let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;
+        let (rounded, amount) = settle(ctx, rule, amount, quota.as_ref(), mirror, &mut paid, &mut trace)?;
         if amount.is_zero() && reason.is_none() && rule.period_cap.is_some() && !rounded.is_zero() {
             reason = Some("period_cap");
         }
@@ -200,10 +133,10 @@ pub(crate) fn run_group<'a>(
             date: e.date,
             amount,
             source_rep: None,
-            tier_name,
-            rate,
+            tier_name: priced.tier_name,
+            rate: priced.rate,
             attainment,
-            base: shown_base,
+            base: priced.base,
             credited: Some(e.credited),
             reason,
             provisional: false,
@@ -212,21 +145,4 @@ pub(crate) fn run_group<'a>(
         });
     }
     Ok(())
-}
-
-pub(crate) fn tier_by_str(t: TierBy) -> &'static str {
-    match t {
-        TierBy::Attainment => "attainment",
-        TierBy::Value => "value",
-        TierBy::CumulativeValue => "cumulative_value",
-    }
-}
-
-pub(crate) fn pieces_json(pieces: &[super::tiers::BandPiece]) -> serde_json::Value {
-    serde_json::Value::Array(
-        pieces
-            .iter()
-            .map(|p| json!({"tier": p.tier, "from": p.from.to_string(), "to": p.to.map(|t| t.to_string()), "overlap": p.overlap.to_string(), "amount": p.amount.to_string()}))
-            .collect(),
-    )
 }

@@ -1,8 +1,8 @@
 //! periodic rules (SPEC §8.2, §8.5): one payout per (rep, rule, period), on closed periods
 //! (or provisional ones on request), tiered by the period's final attainment or value.
 
-use super::per_deal::{pieces_json, tier_by_str};
-use super::tiers::{highest_tier, interpolated, marginal, Checked};
+use super::pricing::{payout_base, price, settle, Pricing};
+use super::tiers::Checked;
 use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
@@ -63,79 +63,28 @@ pub(crate) fn run_group<'a>(
         TierBy::Value | TierBy::CumulativeValue => (sized, Decimal::ONE),
     };
     let positive = total > Decimal::ZERO;
-    let base = match &rule.payout_base {
-        PayoutBase::Measure => sized,
-        PayoutBase::One => {
-            if positive {
-                Decimal::ONE
-            } else {
-                Decimal::ZERO
-            }
-        }
-        PayoutBase::VariableTarget => {
-            if positive {
-                quota.as_ref().and_then(|q| q.variable_target).unwrap_or_default()
-            } else {
-                Decimal::ZERO
-            }
-        }
-        PayoutBase::Field(_) if mirror => field_total.abs(),
-        PayoutBase::Field(_) => field_total,
-        PayoutBase::Formula(_) => Decimal::ZERO,
-    };
+    let field = if mirror { field_total.abs() } else { field_total };
+    let base = payout_base(rule, sized, positive, Decimal::ONE, quota.as_ref(), Some(field));
     let tiers = ctx.tiers_for(rep, plan, version, rule);
     let mut trace = Vec::new();
     ctx.step(&mut trace, || json!({"step": "period", "period": period.to_string(), "deals": entries.len(), "creditedValue": total.to_string(), "attainment": attainment.map(|a| a.to_string()), "closed": closed}));
-    let (mut tier_name, mut rate, mut shown_base) = (None, None, None);
-    let mut amount = match rule.tier_mode {
-        TierMode::FullRate => match highest_tier(tiers, x) {
-            None => Decimal::ZERO,
-            Some(t) => {
-                tier_name = Some(t.name.clone());
-                let a = match (t.flat_amount, t.rate) {
-                    (Some(flat), _) => {
-                        if positive {
-                            flat
-                        } else {
-                            Decimal::ZERO
-                        }
-                    }
-                    (None, Some(r)) => {
-                        rate = Some(r);
-                        shown_base = Some(base);
-                        base.mul_c(r)?
-                    }
-                    (None, None) => Decimal::ZERO,
-                };
-                ctx.step(&mut trace, || json!({"step": "tier", "mode": "full_rate", "tierBy": tier_by_str(rule.tier_by), "readAt": x.to_string(), "tier": t.name, "base": base.to_string(), "amount": a.to_string()}));
-                a
-            }
+    let priced = price(
+        ctx,
+        &Pricing {
+            tiers,
+            mode: rule.tier_mode,
+            pick: x,
+            shown_at: x,
+            scale,
+            from: Decimal::ZERO,
+            to: sized,
+            base,
+            ratio_of: (rule.payout_base != PayoutBase::Measure).then_some(sized),
+            flat_share: positive.then_some(Decimal::ONE),
         },
-        TierMode::Marginal => {
-            let (sum, pieces) = marginal(tiers, scale, Decimal::ZERO, sized)?;
-            let a = if rule.payout_base == PayoutBase::Measure {
-                sum
-            } else {
-                sum.mul_c(base)?.div_c(sized)?.unwrap_or_default()
-            };
-            if let Some(t) = highest_tier(tiers, x) {
-                tier_name = Some(t.name.clone());
-                rate = t.rate;
-            }
-            shown_base = Some(base);
-            ctx.step(
-                &mut trace,
-                || json!({"step": "bands", "mode": "marginal", "bands": pieces_json(&pieces), "amount": a.to_string()}),
-            );
-            a
-        }
-        TierMode::Interpolated => {
-            let (sum, pieces) = interpolated(tiers, scale, Decimal::ZERO, sized)?;
-            tier_name = highest_tier(tiers, x).map(|t| t.name.clone());
-            ctx.step(&mut trace, || json!({"step": "bands", "mode": "interpolated", "bands": pieces_json(&pieces), "amount": sum.to_string()}));
-            sum
-        }
-    };
+        &mut trace,
+    )?;
+    let mut amount = priced.amount;
     if let (Some(floor), Some(a)) = (rule.floor_attainment, attainment) {
         if a < floor {
             ctx.step(&mut trace, || json!({"step": "floor", "floorAttainment": floor.to_string(), "periodAttainment": a.to_string(), "after": "0"}));
@@ -153,13 +102,8 @@ pub(crate) fn run_group<'a>(
             amount = Decimal::ZERO;
         }
     }
-    amount = ctx.clamp(rule, amount, quota.as_ref(), &mut trace)?;
-    if mirror {
-        amount = -amount;
-    }
-    let rounded = ctx.round(amount);
     let mut paid = Decimal::ZERO;
-    let amount = ctx.period_cap(rule, rounded, &mut paid, &mut trace)?;
+    let (_, amount) = settle(ctx, rule, amount, quota.as_ref(), mirror, &mut paid, &mut trace)?;
     if amount.is_zero() {
         return Ok(()); // periodic rules write a line only when they pay (SPEC §8.5)
     }
@@ -174,10 +118,10 @@ pub(crate) fn run_group<'a>(
         date: period.last_day(ctx.fy()),
         amount,
         source_rep: None,
-        tier_name,
-        rate,
+        tier_name: priced.tier_name,
+        rate: priced.rate,
         attainment,
-        base: shown_base,
+        base: priced.base,
         credited: Some(total),
         reason: None,
         provisional: !closed,
