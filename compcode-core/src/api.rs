@@ -12,6 +12,23 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Output keys whose string values are decimals (money, rates, ratios). Bindings whose host
+/// language has a decimal type (Python's `decimal.Decimal`) convert exactly these; the others
+/// keep them as strings.
+pub const DECIMAL_FIELDS: &[&str] = &[
+    "amount",
+    "totalCommission",
+    "commissionTotal",
+    "rateApplied",
+    "attainment",
+    "base",
+    "creditedValue",
+    "dealAmount",
+    "target",
+    "variableTarget",
+    "currentValue",
+];
+
 /// One payout line of a simulate result (SPEC §0.1, §12's event shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
