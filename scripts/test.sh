@@ -16,14 +16,14 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test (unit, doc, spec-fixtures, properties)"
-cargo test --workspace --locked 2>&1 | tee target/test-output.log
+cargo test --workspace 2>&1 | tee target/test-output.log
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.log | awk '{s+=$4} END {print s+0}')
 
 step "CLI on the examples"
-cargo build --release --locked -p compcode-cli
+cargo build --release -p compcode-cli
 for f in examples/*.json; do
   target/release/compcode validate "$f"
   target/release/compcode simulate "$f" > /dev/null

@@ -28,10 +28,15 @@
 pub mod api;
 pub mod calc;
 pub mod condition;
+pub mod conformance;
 pub mod decimal;
 pub mod error;
+pub mod ledger;
+pub mod memory;
 pub mod model;
+pub mod orchestrator;
 pub mod period;
+pub mod repository;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, Issue, Result};

@@ -1,0 +1,224 @@
+//! The event ledger (SPEC §12, §18.11–§18.22, §18.38): current-state events keyed by a stable
+//! idempotency key, a history row per mutation, and the pure [`reconcile`] that turns stored and
+//! freshly computed events into a change set.
+
+mod reconcile;
+
+pub use reconcile::{reconcile, Change, ChangeSet, Locks};
+
+use crate::calc::{Calculation, Line};
+use crate::model::{CalcDoc, Phase};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A payout line's status (SPEC §18.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LineStatus {
+    /// Calculated, not approved.
+    #[default]
+    Pending,
+    /// On an approved statement.
+    Approved,
+    /// Paid (a batch marked paid, or an explicit mark-paid call).
+    Paid,
+    /// No longer calculated (amount 0).
+    Reversed,
+}
+
+/// The newly computed result stored beside a locked key (SPEC §18.12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    /// The amount the key would have now (0 when no longer computed).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// The computed event, when the key is still computed.
+    pub event: Option<Box<Event>>,
+}
+
+/// A stored event: the current state of one payout line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// The compact JSON array of the key parts (SPEC §12, §18.20).
+    pub idempotency_key: String,
+    /// Deal (per_deal lines).
+    pub deal_id: Option<String>,
+    /// Receiving rep.
+    pub rep_id: String,
+    /// Plan.
+    pub plan_id: String,
+    /// Version whose rule paid.
+    pub plan_version_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// `per_deal`, `periodic`, `cascade`, `true_up`, `clawback`.
+    pub execution_phase: String,
+    /// Period string.
+    pub period: String,
+    /// Amount (rounded).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// Tier.
+    pub tier_name: Option<String>,
+    /// Rate.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub rate_applied: Option<Decimal>,
+    /// Attainment.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub attainment: Option<Decimal>,
+    /// Base.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub base: Option<Decimal>,
+    /// Milestone (rate tables).
+    pub milestone: Option<u32>,
+    /// Cascade source rep.
+    pub source_rep_id: Option<String>,
+    /// Participant role.
+    pub role: Option<String>,
+    /// The line's date (credit date; a periodic or cascade line's last day).
+    pub credit_date: String,
+    /// Status.
+    #[serde(default)]
+    pub status: LineStatus,
+    /// Payroll batch holding the line.
+    #[serde(default)]
+    pub batch_id: Option<String>,
+    /// When it was paid.
+    #[serde(default)]
+    pub paid_at: Option<String>,
+    /// Result held beside a locked key.
+    #[serde(default)]
+    pub held: Option<Held>,
+    /// For true-ups and clawbacks: the period corrected.
+    #[serde(default)]
+    pub references_period: Option<String>,
+    /// For true-up lines: the true-up call they belong to.
+    #[serde(default)]
+    pub true_up_id: Option<String>,
+    /// Explanation (never causes an update).
+    #[serde(default)]
+    pub trace: Vec<Value>,
+}
+
+impl Event {
+    /// True when the attributes of SPEC §18.19 differ (traces never count).
+    pub fn differs(&self, other: &Event) -> bool {
+        self.amount != other.amount
+            || self.period != other.period
+            || self.plan_version_id != other.plan_version_id
+            || self.tier_name != other.tier_name
+            || self.rate_applied != other.rate_applied
+            || self.attainment != other.attainment
+            || self.base != other.base
+            || self.milestone != other.milestone
+            || self.source_rep_id != other.source_rep_id
+    }
+}
+
+/// The key parts of a line in SPEC §12's order, as a compact JSON array.
+///
+/// ```
+/// use compcode_core::ledger::key_of;
+/// assert_eq!(key_of(&["D1", "alice", "ae", "Revenue Commission"]), r#"["D1","alice","ae","Revenue Commission"]"#);
+/// ```
+pub fn key_of(parts: &[&str]) -> String {
+    serde_json::to_string(parts).unwrap_or_default()
+}
+
+/// The idempotency key of a calculated line.
+pub fn line_key(doc: &CalcDoc, l: &Line) -> String {
+    let plan = doc.plans[l.plan].plan_id.as_str();
+    let rep = doc.reps[l.rep].id.as_str();
+    let period = l.period.to_string();
+    match l.phase {
+        Phase::PerDeal => key_of(&[l.deal.map_or("", |d| doc.deals[d].id.as_str()), rep, plan, &l.rule_name]),
+        Phase::Periodic => key_of(&[rep, plan, &l.rule_name, &period]),
+        Phase::Cascade => {
+            key_of(&[rep, plan, &l.rule_name, &period, l.source_rep.map_or("", |s| doc.reps[s].id.as_str())])
+        }
+    }
+}
+
+/// The events of a calculation, ready to reconcile (provisional lines are never stored,
+/// SPEC §18.19).
+pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
+    calc.lines
+        .iter()
+        .filter(|l| !l.provisional)
+        .map(|l| Event {
+            idempotency_key: line_key(doc, l),
+            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
+            rep_id: doc.reps[l.rep].id.clone(),
+            plan_id: doc.plans[l.plan].plan_id.clone(),
+            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
+            rule_name: l.rule_name.clone(),
+            execution_phase: l.phase.as_str().to_string(),
+            period: l.period.to_string(),
+            amount: l.amount,
+            tier_name: l.tier_name.clone(),
+            rate_applied: l.rate,
+            attainment: l.attainment,
+            base: l.base,
+            milestone: None,
+            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
+            role: l.role.clone(),
+            credit_date: l.date.to_string(),
+            status: LineStatus::Pending,
+            batch_id: None,
+            paid_at: None,
+            held: None,
+            references_period: None,
+            true_up_id: None,
+            trace: l.trace.clone(),
+        })
+        .collect()
+}
+
+/// One history row: a mutation of an event (SPEC §12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRow {
+    /// Event key.
+    pub idempotency_key: String,
+    /// `written`, `updated`, `reversed`, `locked`, `status`, `clawback`.
+    pub change: String,
+    /// The run's outcome (`processed`, `owner_changed`, `deleted`, `manual_reverse`).
+    pub outcome: String,
+    /// Amount before.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub old_amount: Option<Decimal>,
+    /// Amount after.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub new_amount: Option<Decimal>,
+    /// When.
+    pub at: String,
+}
+
+/// What a run did to one deal (SPEC §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Insert or update.
+    Processed,
+    /// Old owner's events reversed, new owner's written.
+    OwnerChanged,
+    /// All the deal's events reversed, snapshot soft-deleted.
+    Deleted,
+    /// The host asked to reverse the deal.
+    ManualReverse,
+}
+
+impl Outcome {
+    /// The SPEC spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Processed => "processed",
+            Outcome::OwnerChanged => "owner_changed",
+            Outcome::Deleted => "deleted",
+            Outcome::ManualReverse => "manual_reverse",
+        }
+    }
+}

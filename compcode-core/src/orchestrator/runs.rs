@@ -1,0 +1,407 @@
+//! Calculation runs: a deal changed (upsert / delete / manual reverse), a recalculation, a
+//! simulation (SPEC §12, §18.18, §18.38).
+
+use super::{indexed, s, version, Actor, Orchestrator};
+use crate::api::{simulate_doc, SimulateResult};
+use crate::calc::calculate;
+use crate::error::{Error, ErrorCode, Result};
+use crate::ledger::{computed_events, reconcile, ChangeSet, Event, HistoryRow, LineStatus, Locks, Outcome};
+use crate::period::{parse_date, Period};
+use crate::repository::{Collection, Query, Record, Repository, Write};
+use crate::validate::read_document;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// What one run did (the `orchestrator.ran` counters of SPEC §12).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    /// `processed`, `owner_changed`, `deleted` or `manual_reverse`.
+    pub outcome: Outcome,
+    /// New keys.
+    pub events_written: usize,
+    /// Changed keys.
+    pub events_updated: usize,
+    /// Keys no longer computed.
+    pub events_reversed: usize,
+    /// Unchanged keys.
+    pub events_noop: usize,
+    /// Locked keys (results held for a true-up).
+    pub events_locked: usize,
+    /// Clawback lines written.
+    pub clawbacks: usize,
+    /// Any key was locked by an approved statement, a payment or a batch.
+    pub statement_locked: bool,
+    /// Why the deal produced no line, when it did not (`rep_not_assigned`, `ghost_owner`,
+    /// `no_matching_plan`, …).
+    pub skipped: Vec<String>,
+    /// The change set itself.
+    pub changes: ChangeSet,
+}
+
+/// What a run recalculates.
+enum RunScope {
+    /// Everything (a full recalculation), or one plan's lines and every cascade.
+    All(Option<String>),
+    /// A deal's groups before and after, the periodic groups of those reps over the deal's
+    /// periods, and the cascades whose (source rep, period) is among them.
+    Deal(String),
+}
+
+impl<R: Repository> Orchestrator<R> {
+    /// A CRM snapshot arrived (webhook or sync): store it and recalculate the groups it touches.
+    /// The host (`Actor::System`) or an admin may call it.
+    pub fn upsert_deal(&mut self, actor: &Actor, snapshot: Value, at: NaiveDate) -> Result<RunReport> {
+        self.require_admin(actor)?;
+        let id = s(&snapshot, "id").map(str::to_string).unwrap_or_default();
+        let deleted = snapshot.get("deleted").and_then(Value::as_bool).unwrap_or(false);
+        let outcome = if deleted { Outcome::Deleted } else { Outcome::Processed };
+        self.deal_run(actor, &id, Some(snapshot), outcome, at)
+    }
+
+    /// The CRM deleted the deal: reverse its events and soft-delete the snapshot.
+    pub fn delete_deal(&mut self, actor: &Actor, deal_id: &str, at: NaiveDate) -> Result<RunReport> {
+        self.require_admin(actor)?;
+        self.deal_run(actor, deal_id, None, Outcome::Deleted, at)
+    }
+
+    /// An admin reverses a deal by hand: like a deletion, audited as `manual_reverse`; later
+    /// runs skip the deal until the host sends it again with `deleted: false` (SPEC §18.21).
+    pub fn reverse_deal(&mut self, actor: &Actor, deal_id: &str, at: NaiveDate) -> Result<RunReport> {
+        self.require_admin(actor)?;
+        self.deal_run(actor, deal_id, None, Outcome::ManualReverse, at)
+    }
+
+    fn deal_run(&mut self, actor: &Actor, deal_id: &str, snapshot: Option<Value>, outcome: Outcome, at: NaiveDate) -> Result<RunReport> {
+        let from_webhook = *actor == Actor::System && snapshot.is_some();
+        self.transact(|o| {
+            let old = o.repo.get(Collection::Deals, deal_id)?;
+            let mut snap = match (&snapshot, &old) {
+                (Some(s), _) => s.clone(),
+                (None, Some(r)) => r.doc.clone(),
+                (None, None) => return Err(Error::new(ErrorCode::NotFound, format!("no deal `{deal_id}`"))),
+            };
+            if outcome != Outcome::Processed {
+                snap["deleted"] = json!(true);
+            }
+            let old_doc = old.as_ref().map(|r| r.doc.clone());
+            let (mut writes, mut report) = o.run(RunScope::Deal(deal_id.to_string()), Some((&snap, old_doc.as_ref())), outcome, at)?;
+            let deal_rec = indexed(Record::new(deal_id, snap.clone()), None, None, Some(deal_id));
+            writes.insert(0, Write::put(Collection::Deals, deal_rec, Some(version(&old))));
+            if from_webhook {
+                writes.push(o.audit(actor, at, "webhook.received", "deal", deal_id, json!({"eventType": "deal.upsert"}))?);
+            }
+            if report.outcome == Outcome::Processed && report.owner_changed(&old_doc, &snap, o)? {
+                report.outcome = Outcome::OwnerChanged;
+            }
+            let mut details = report.counters();
+            details["outcome"] = json!(report.outcome.as_str());
+            if outcome != Outcome::Processed {
+                details["snapshotSoftDeleted"] = json!(true);
+            }
+            writes.push(o.audit(actor, at, "orchestrator.ran", "deal", deal_id, details)?);
+            for reason in &report.skipped {
+                writes.push(o.audit(actor, at, "orchestrator.skipped", "deal", deal_id, json!({"reason": reason}))?);
+            }
+            Ok((writes, report))
+        })
+    }
+
+    /// Recalculates every stored line (or one plan's lines and every cascade). Admin only.
+    pub fn recalculate(&mut self, actor: &Actor, plan_id: Option<&str>, at: NaiveDate) -> Result<RunReport> {
+        self.require_admin(actor)?;
+        self.transact(|o| {
+            let (mut writes, report) = o.run(RunScope::All(plan_id.map(str::to_string)), None, Outcome::Processed, at)?;
+            let mut details = report.counters();
+            details["outcome"] = json!("processed");
+            writes.push(o.audit(actor, at, "orchestrator.ran", "plan", plan_id.unwrap_or("*"), details)?);
+            Ok((writes, report))
+        })
+    }
+
+    /// Simulates on the stored state, optionally with a scope (`{planId, period, repIds}`) and
+    /// options; writes nothing. Admin only.
+    pub fn simulate(&self, actor: &Actor, scope: Option<Value>, options: Option<Value>, at: NaiveDate) -> Result<SimulateResult> {
+        self.require_admin(actor)?;
+        let mut doc = self.state_document(at)?;
+        if let Some(s) = scope {
+            doc["scope"] = s;
+        }
+        if let Some(o) = options {
+            doc["options"] = o;
+        }
+        simulate_doc(&read_document(&doc)?)
+    }
+
+    /// Live events, optionally filtered by rep and period. Reps see their own, managers their
+    /// team's, admins all.
+    pub fn events(&self, actor: &Actor, rep_id: Option<&str>, period: Option<&str>) -> Result<Vec<Event>> {
+        match rep_id {
+            Some(r) => self.require_read(actor, r)?,
+            None => self.require_admin(actor)?,
+        }
+        let q = Query { rep_id: rep_id.map(str::to_string), period: period.map(str::to_string), deal_id: None };
+        self.repo.list(Collection::Events, &q)?.into_iter().map(|r| parse_event(&r.doc)).collect()
+    }
+
+    /// An event's history rows, oldest first. Admin only.
+    pub fn event_history(&self, actor: &Actor, key: &str) -> Result<Vec<HistoryRow>> {
+        self.require_admin(actor)?;
+        let mut rows: Vec<(u64, HistoryRow)> = Vec::new();
+        for r in self.repo.list(Collection::History, &Query::all())? {
+            if r.doc["idempotencyKey"] == key {
+                let seq = r.doc["seq"].as_u64().unwrap_or(0);
+                rows.push((seq, serde_json::from_value(r.doc).map_err(internal)?));
+            }
+        }
+        rows.sort_by_key(|(s, _)| *s);
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Marks lines paid (SPEC §18.11: an explicit mark-paid call). Admin only.
+    pub fn mark_paid(&mut self, actor: &Actor, keys: &[String], at: NaiveDate) -> Result<usize> {
+        self.require_admin(actor)?;
+        self.transact(|o| {
+            let mut writes = Vec::new();
+            for k in keys {
+                let rec = o.repo.get(Collection::Events, k)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no event `{k}`")))?;
+                let mut e = parse_event(&rec.doc)?;
+                if e.status == LineStatus::Paid {
+                    continue;
+                }
+                if e.status != LineStatus::Approved {
+                    return Err(Error::new(ErrorCode::Conflict, format!("event `{k}` is {:?}; only APPROVED lines can be paid", e.status)));
+                }
+                e.status = LineStatus::Paid;
+                e.paid_at = Some(at.to_string());
+                writes.push(event_write(&e, Some(rec.version))?);
+            }
+            let n = writes.len();
+            if n > 0 {
+                writes.push(o.audit(actor, at, "line.status_changed", "events", "*", json!({"status": "PAID", "count": n}))?);
+            }
+            Ok((writes, n))
+        })
+    }
+
+    /// Computes, reconciles within the scope, and prepares every write of a run.
+    fn run(&self, scope: RunScope, deal: Option<(&Value, Option<&Value>)>, outcome: Outcome, at: NaiveDate) -> Result<(Vec<Write>, RunReport)> {
+        let mut state = self.state_document(at)?;
+        if let Some((snap, _)) = deal {
+            let id = s(snap, "id").unwrap_or("");
+            let deals = state["deals"].as_array_mut().ok_or_else(|| internal("deals"))?;
+            deals.retain(|d| s(d, "id") != Some(id));
+            deals.push(snap.clone());
+        }
+        let doc = read_document(&state)?;
+        let fy = doc.settings.fiscal_year_start_month;
+        let calc = calculate(&doc)?;
+        let computed = computed_events(&doc, &calc);
+        let stored: Vec<(Event, u64)> = self
+            .repo
+            .list(Collection::Events, &Query::all())?
+            .into_iter()
+            .map(|r| parse_event(&r.doc).map(|e| (e, r.version)))
+            .collect::<Result<_>>()?;
+
+        let in_scope: Box<dyn Fn(&Event) -> bool> = match &scope {
+            RunScope::All(None) => Box::new(|e: &Event| is_calculated(e)),
+            RunScope::All(Some(p)) => {
+                let p = p.clone();
+                Box::new(move |e: &Event| is_calculated(e) && (e.plan_id == p || e.execution_phase == "cascade"))
+            }
+            RunScope::Deal(id) => {
+                let mut groups: HashSet<(String, String, String, String)> = HashSet::new();
+                let mut dates: Vec<NaiveDate> = Vec::new();
+                for e in stored.iter().map(|(e, _)| e).chain(computed.iter()) {
+                    if e.deal_id.as_deref() == Some(id.as_str()) && e.execution_phase == "per_deal" {
+                        groups.insert((e.rep_id.clone(), e.plan_id.clone(), e.rule_name.clone(), e.period.clone()));
+                        dates.extend(parse_date(&e.credit_date, false));
+                    }
+                }
+                let reps: HashSet<String> = groups.iter().map(|g| g.0.clone()).collect();
+                Box::new(move |e: &Event| {
+                    let covers = || {
+                        Period::parse(&e.period)
+                            .is_some_and(|p| dates.iter().any(|d| p.start(fy) <= *d && *d < p.end(fy)))
+                    };
+                    match e.execution_phase.as_str() {
+                        "per_deal" => groups.contains(&(e.rep_id.clone(), e.plan_id.clone(), e.rule_name.clone(), e.period.clone())),
+                        "periodic" => reps.contains(&e.rep_id) && covers(),
+                        "cascade" => e.source_rep_id.as_ref().is_some_and(|s| reps.contains(s)) && covers(),
+                        _ => false,
+                    }
+                })
+            }
+        };
+        let existing: Vec<Event> = stored.iter().filter(|(e, _)| in_scope(e)).map(|(e, _)| e.clone()).collect();
+        let fresh: Vec<Event> = computed.iter().filter(|e| in_scope(e)).cloned().collect();
+        let locks = self.locks(&stored)?;
+        let landing = |e: &Event| landing_period(e, at, fy, &locks);
+        let changes = reconcile(&existing, &fresh, &locks, &landing);
+
+        // writes: events (version-checked), clawbacks, history rows
+        let versions: HashMap<&str, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.as_str(), *v)).collect();
+        let mut writes = Vec::new();
+        let history_base = self.repo.list(Collection::History, &Query::all())?.len();
+        let mut hist_n = 0usize;
+        let mut history = |key: &str, change: &str, old: Option<Decimal>, new: Option<Decimal>, deal: Option<&str>| -> Result<Write> {
+            hist_n += 1;
+            let seq = history_base + hist_n;
+            let row = HistoryRow {
+                idempotency_key: key.to_string(),
+                change: change.to_string(),
+                outcome: outcome.as_str().to_string(),
+                old_amount: old,
+                new_amount: new,
+                at: at.to_string(),
+            };
+            let mut doc = serde_json::to_value(&row).map_err(internal)?;
+            doc["seq"] = json!(seq);
+            Ok(Write::put(Collection::History, indexed(Record::new(format!("{seq:012}"), doc), None, None, deal), Some(0)))
+        };
+        for (kind, list) in [("written", &changes.written), ("updated", &changes.updated), ("reversed", &changes.reversed), ("locked", &changes.locked)] {
+            for c in list {
+                let v = versions.get(c.key.as_str()).copied().unwrap_or(0);
+                writes.push(event_write(&c.new, Some(v))?);
+                let new_amount = if kind == "locked" { c.new.held.as_ref().map(|h| h.amount) } else { Some(c.new.amount) };
+                writes.push(history(&c.key, kind, c.old.as_ref().map(|e| e.amount), new_amount, c.new.deal_id.as_deref())?);
+            }
+        }
+        for cb in &changes.clawbacks {
+            writes.push(event_write(cb, Some(0))?);
+            writes.push(history(&cb.idempotency_key, "clawback", None, Some(cb.amount), cb.deal_id.as_deref())?);
+        }
+        // why a changed deal produced no line
+        let mut skipped = Vec::new();
+        if let (RunScope::Deal(id), Some(_)) = (&scope, deal) {
+            if !computed.iter().any(|e| e.deal_id.as_deref() == Some(id.as_str())) {
+                let reasons: BTreeSet<&str> = calc
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.deal_id.as_deref() == Some(id.as_str()))
+                    .map(|d| d.code)
+                    .filter(|c| matches!(*c, "rep_not_assigned" | "ghost_owner" | "no_matching_plan"))
+                    .collect();
+                skipped = reasons.into_iter().map(str::to_string).collect();
+            }
+        }
+        let report = RunReport {
+            outcome,
+            events_written: changes.written.len(),
+            events_updated: changes.updated.len(),
+            events_reversed: changes.reversed.len(),
+            events_noop: changes.noop.len(),
+            events_locked: changes.locked.len(),
+            clawbacks: changes.clawbacks.len(),
+            statement_locked: changes.statement_locked(),
+            skipped,
+            changes,
+        };
+        Ok((writes, report))
+    }
+
+    /// Locks of SPEC §18.12 from the store: approved statements; corrections per key.
+    pub(super) fn locks(&self, stored: &[(Event, u64)]) -> Result<Locks> {
+        let mut locks = Locks::default();
+        for st in self.repo.list(Collection::Statements, &Query::all())? {
+            if st.doc["status"] == "approved" {
+                if let (Some(r), Some(p)) = (s(&st.doc, "repId"), s(&st.doc, "period")) {
+                    locks.approved.insert((r.to_string(), p.to_string()));
+                }
+            }
+        }
+        let approved_calls: HashSet<String> = self
+            .repo
+            .list(Collection::TrueUps, &Query::all())?
+            .into_iter()
+            .filter(|r| r.doc["status"] == "approved")
+            .map(|r| r.id)
+            .collect();
+        for (e, _) in stored {
+            let counts = match e.execution_phase.as_str() {
+                "clawback" => true,
+                "true_up" => e.true_up_id.as_ref().is_some_and(|t| approved_calls.contains(t)),
+                _ => false,
+            };
+            if counts {
+                let orig = original_key(&e.idempotency_key);
+                *locks.corrections.entry(orig).or_default() += e.amount;
+            }
+        }
+        Ok(locks)
+    }
+}
+
+impl RunReport {
+    fn counters(&self) -> Value {
+        self.changes.counters()
+    }
+
+    /// The owner changed when the credited reps of the old and new snapshot differ.
+    fn owner_changed<R: Repository>(&self, old: &Option<Value>, new: &Value, o: &Orchestrator<R>) -> Result<bool> {
+        let Some(old) = old else { return Ok(false) };
+        let who = |d: &Value| -> Result<BTreeSet<String>> {
+            let reps = o.docs(Collection::Reps)?;
+            let mut out = BTreeSet::new();
+            if let Some(cs) = d.get("credits").and_then(Value::as_array).filter(|c| !c.is_empty()) {
+                out.extend(cs.iter().filter_map(|c| s(c, "repId")).map(str::to_string));
+            } else if let Some(r) = s(d, "ownerRepId") {
+                out.insert(r.to_string());
+            } else if let Some(c) = s(d, "ownerCrmId") {
+                out.extend(reps.iter().filter(|r| r["crmIds"].as_array().is_some_and(|a| a.iter().any(|x| x == c))).filter_map(|r| s(r, "id")).map(str::to_string).take(1));
+            } else if let Some(e) = s(d, "ownerEmail") {
+                let e = e.to_lowercase();
+                out.extend(reps.iter().filter(|r| s(r, "email").is_some_and(|m| m.to_lowercase() == e)).filter_map(|r| s(r, "id")).map(str::to_string).take(1));
+            }
+            Ok(out)
+        };
+        Ok(who(old)? != who(new)?)
+    }
+}
+
+/// Lines the calculation owns (not true-ups or clawbacks).
+fn is_calculated(e: &Event) -> bool {
+    matches!(e.execution_phase.as_str(), "per_deal" | "periodic" | "cascade")
+}
+
+/// The key a true-up or clawback corrects: its own key without the trailing parts.
+pub(super) fn original_key(key: &str) -> String {
+    let mut parts: Vec<String> = serde_json::from_str(key).unwrap_or_default();
+    if let Some(i) = parts.iter().position(|p| p == "clawback" || p == "true_up") {
+        parts.truncate(i);
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    crate::ledger::key_of(&refs)
+}
+
+/// SPEC §18.14: the earliest period of the corrected line's length, at or after the period
+/// containing `at`, with no approved statement for the rep.
+pub(super) fn landing_period(e: &Event, at: NaiveDate, fy: u32, locks: &Locks) -> String {
+    let kind = Period::parse(&e.period).map(|p| p.kind).unwrap_or(crate::period::PeriodKind::Monthly);
+    let mut p = Period::containing(at, kind, fy);
+    for _ in 0..1000 {
+        if !locks.approved.contains(&(e.rep_id.clone(), p.to_string())) {
+            break;
+        }
+        p = Period::containing(p.end(fy), kind, fy);
+    }
+    p.to_string()
+}
+
+pub(super) fn parse_event(doc: &Value) -> Result<Event> {
+    serde_json::from_value(doc.clone()).map_err(internal)
+}
+
+pub(super) fn event_write(e: &Event, expected: Option<u64>) -> Result<Write> {
+    let doc = serde_json::to_value(e).map_err(internal)?;
+    let rec = indexed(Record::new(&e.idempotency_key, doc), Some(&e.rep_id), Some(&e.period), e.deal_id.as_deref());
+    Ok(Write::put(Collection::Events, rec, expected))
+}
+
+pub(super) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::InternalError, format!("stored data could not be read: {e}"))
+}
