@@ -4,17 +4,38 @@
 //! compcode validate FILE          # every problem, with its JSON path
 //! compcode simulate FILE          # a readable table
 //! compcode simulate --json FILE   # the exact simulate document
+//!
+//! # the lifecycle on the embedded store (SQLite):
+//! compcode --db store.sqlite load examples/ae-quickstart.json --at 2026-04-02
+//! compcode --db store.sqlite deal upsert deal.json --at 2026-04-03
+//! compcode --db store.sqlite statement generate sarah 2026-Q1 --as admin
+//! compcode --db store.sqlite statement approve sarah 2026-Q1 --as admin
+//! compcode --db store.sqlite statement true-up sarah 2026-Q1 --as admin
+//! compcode --db store.sqlite statement export sarah 2026-Q1 --format csv
+//! compcode --db store.sqlite audit
 //! ```
 //! Exit codes: 0 ok, 1 the input is invalid or the calculation failed, 2 usage or I/O error.
 
+mod store;
+
 use clap::{Parser, Subcommand};
 use compcode_core::api::{self, SimulateResult};
+use compcode_core::orchestrator::Actor;
 use compcode_core::Error;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "compcode", version, about = "Sales-commission engine: validate and simulate plans on deal data")]
 struct Cli {
+    /// A SQLite store for the lifecycle commands (created and migrated when missing).
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// The acting user (a rep id); default: the host itself (`system`).
+    #[arg(long = "as", global = true)]
+    actor: Option<String>,
+    /// The date the workflow runs at (YYYY-MM-DD); default: today.
+    #[arg(long, global = true)]
+    at: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +61,94 @@ enum Command {
         #[arg(long)]
         no_trace: bool,
     },
+    /// Import a calculation document into the store and recalculate (needs --db).
+    Load {
+        /// The calculation document (JSON).
+        file: String,
+    },
+    /// Recalculate every line, or one plan's (needs --db).
+    Recalc {
+        /// Only this plan.
+        #[arg(long)]
+        plan: Option<String>,
+    },
+    /// Deal changes from the CRM (needs --db).
+    Deal {
+        #[command(subcommand)]
+        action: DealAction,
+    },
+    /// Statements (needs --db).
+    Statement {
+        #[command(subcommand)]
+        action: StatementAction,
+    },
+    /// A manual adjustment on a rep's period (needs --db).
+    Adjust {
+        /// Rep id.
+        rep: String,
+        /// Period.
+        period: String,
+        /// Amount (negative deducts).
+        amount: String,
+        /// Why.
+        reason: String,
+    },
+    /// Live events, optionally one rep's (needs --db).
+    Events {
+        /// Rep id.
+        #[arg(long)]
+        rep: Option<String>,
+        /// Period.
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// The audit log (needs --db).
+    Audit {
+        /// Only this action (e.g. orchestrator.skipped).
+        #[arg(long)]
+        action: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DealAction {
+    /// Store a CRM snapshot (JSON file) and recalculate what it touches.
+    Upsert {
+        /// The deal snapshot.
+        file: String,
+    },
+    /// The CRM deleted the deal.
+    Delete {
+        /// Deal id.
+        id: String,
+    },
+    /// Reverse a deal by hand.
+    Reverse {
+        /// Deal id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatementAction {
+    /// Generate a snapshot (draft).
+    Generate { rep: String, period: String },
+    /// Show the statement.
+    Get { rep: String, period: String },
+    /// Approve (locks the period).
+    Approve { rep: String, period: String },
+    /// Revert to draft.
+    Revert { rep: String, period: String },
+    /// True-up an approved period.
+    TrueUp { rep: String, period: String },
+    /// Export for payroll.
+    Export {
+        rep: String,
+        period: String,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
 }
 
 fn read(file: &str) -> Result<String, String> {
@@ -55,6 +164,23 @@ fn read(file: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let at = match cli.at.as_deref().map(|d| compcode_core::period::parse_date(d, false)) {
+        Some(Some(d)) => d,
+        Some(None) => return usage_error("--at must be a date YYYY-MM-DD"),
+        None => today(),
+    };
+    let actor = cli.actor.clone().map_or(Actor::System, Actor::User);
+    if let Some(db) = cli.db.clone() {
+        if !matches!(cli.command, Command::Validate { .. } | Command::Simulate { .. }) {
+            return match store::run(&db, &actor, at, cli.command) {
+                Ok(out) => {
+                    println!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e, false),
+            };
+        }
+    }
     match cli.command {
         Command::Validate { file, json } => {
             let text = match read(&file) {
@@ -82,6 +208,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+        Command::Load { .. }
+        | Command::Recalc { .. }
+        | Command::Deal { .. }
+        | Command::Statement { .. }
+        | Command::Adjust { .. }
+        | Command::Events { .. }
+        | Command::Audit { .. } => usage_error("this command works on a store: give --db FILE.sqlite"),
         Command::Simulate { file, json, no_trace } => {
             let text = match read(&file) {
                 Ok(t) => t,
@@ -233,4 +366,12 @@ fn trim(s: &str) -> String {
         Some(i) if s.len() > i + 5 => s[..i + 5].to_string(),
         _ => s.to_string(),
     }
+}
+
+/// Today's date from the system clock (the CLI may read it; the core never does).
+fn today() -> chrono::NaiveDate {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|e| e.checked_add_days(chrono::Days::new(secs / 86_400)))
+        .unwrap_or(chrono::NaiveDate::MIN)
 }

@@ -15,9 +15,12 @@ use crate::repository::{Collection, Query, Record, Repository, Write};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
+/// One named check on a fresh store.
+type Check<R> = (&'static str, fn(R) -> Result<()>);
+
 /// Runs every check on fresh stores from `make`.
 pub fn run_all<R: Repository>(mut make: impl FnMut() -> R) -> Result<()> {
-    let checks: [(&str, fn(R) -> Result<()>); 13] = [
+    let checks: [Check<R>; 13] = [
         ("store basics", store_basics),
         ("atomic commit", atomic_commit),
         ("recipe: author, assign, quota, simulate, recalc", recipe_author_to_recalc),
@@ -33,7 +36,9 @@ pub fn run_all<R: Repository>(mut make: impl FnMut() -> R) -> Result<()> {
         ("roles", roles),
     ];
     for (name, check) in checks {
-        check(make()).map_err(|e| Error::with_details(e.code(), format!("conformance `{name}`: {}", e.message()), e.details().clone()))?;
+        check(make()).map_err(|e| {
+            Error::with_details(e.code(), format!("conformance `{name}`: {}", e.message()), e.details().clone())
+        })?;
     }
     Ok(())
 }
@@ -87,8 +92,15 @@ pub fn store_basics<R: Repository>(mut repo: R) -> Result<()> {
     let stale = repo.commit(vec![Write::put(Collection::Events, rec("a", "alice", "2026-Q2"), Some(1))]);
     ensure_eq(stale.map_err(|e| e.code()), Err(ErrorCode::Conflict), "a stale version is CONFLICT")?;
     let dup = repo.commit(vec![Write::put(Collection::Events, rec("b", "alice", "2026-Q1"), Some(0))]);
-    ensure_eq(dup.map_err(|e| e.code()), Err(ErrorCode::Conflict), "inserting an existing id with expected 0 is CONFLICT")?;
-    repo.commit(vec![Write::Delete { collection: Collection::Events, id: "c".into() }, Write::Delete { collection: Collection::Events, id: "zz".into() }])?;
+    ensure_eq(
+        dup.map_err(|e| e.code()),
+        Err(ErrorCode::Conflict),
+        "inserting an existing id with expected 0 is CONFLICT",
+    )?;
+    repo.commit(vec![
+        Write::Delete { collection: Collection::Events, id: "c".into() },
+        Write::Delete { collection: Collection::Events, id: "zz".into() },
+    ])?;
     ensure(repo.get(Collection::Events, "c")?.is_none(), "delete removes")?;
     ensure(repo.get(Collection::Reps, "a")?.is_none(), "collections are separate")?;
     Ok(())
@@ -116,7 +128,11 @@ fn setup<R: Repository>(repo: R) -> Result<Orchestrator<R>> {
     let sys = Actor::System;
     o.upsert_rep(&sys, json!({"id": "admin", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}), at)?;
     o.upsert_rep(&sys, json!({"id": "mgr", "name": "Morgan", "email": "mgr@example.com", "role": "manager"}), at)?;
-    o.upsert_rep(&sys, json!({"id": "alice", "name": "Alice", "email": "alice@example.com", "managerId": "mgr", "crmIds": ["hs-1"]}), at)?;
+    o.upsert_rep(
+        &sys,
+        json!({"id": "alice", "name": "Alice", "email": "alice@example.com", "managerId": "mgr", "crmIds": ["hs-1"]}),
+        at,
+    )?;
     o.upsert_rep(&sys, json!({"id": "bob", "name": "Bob", "email": "bob@example.com", "managerId": "mgr"}), at)?;
     let admin = Actor::user("admin");
     o.create_plan(
@@ -137,7 +153,10 @@ fn deal(id: &str, owner: &str, amount: &str, date: &str) -> Value {
 }
 
 fn live<R: Repository>(o: &Orchestrator<R>, rep: &str) -> Result<Vec<Event>> {
-    Ok(o.events(&Actor::user("admin"), Some(rep), None)?.into_iter().filter(|e| e.status != LineStatus::Reversed).collect())
+    Ok(o.events(&Actor::user("admin"), Some(rep), None)?
+        .into_iter()
+        .filter(|e| e.status != LineStatus::Reversed)
+        .collect())
 }
 
 fn amount_of<R: Repository>(o: &Orchestrator<R>, deal: &str, rep: &str) -> Result<String> {
@@ -152,7 +171,11 @@ fn assigned_alice<R: Repository>(repo: R) -> Result<Orchestrator<R>> {
     let mut o = setup(repo)?;
     let admin = Actor::user("admin");
     let at = d("2026-01-01");
-    o.assign(&admin, json!({"repIds": ["alice", "bob"], "planId": "ae-plan-2026", "effectiveStart": "2026-01-01"}), at)?;
+    o.assign(
+        &admin,
+        json!({"repIds": ["alice", "bob"], "planId": "ae-plan-2026", "effectiveStart": "2026-01-01"}),
+        at,
+    )?;
     o.set_quota(&admin, json!({"repIds": ["alice", "bob"], "planRuleId": "ae-plan-2026:v1:r1", "period": "2026-Q1", "target": 500000, "variableTarget": 25000}), at)?;
     Ok(o)
 }
@@ -162,7 +185,12 @@ pub fn recipe_author_to_recalc<R: Repository>(repo: R) -> Result<()> {
     let mut o = assigned_alice(repo)?;
     let admin = Actor::user("admin");
     // deals arrive before the recalculation: store them through the host
-    for (id, amt, date) in [("D1", "200000", "2026-01-10"), ("D2", "250000", "2026-02-05"), ("D3", "100000", "2026-03-01"), ("D4", "100000", "2026-03-20")] {
+    for (id, amt, date) in [
+        ("D1", "200000", "2026-01-10"),
+        ("D2", "250000", "2026-02-05"),
+        ("D3", "100000", "2026-03-01"),
+        ("D4", "100000", "2026-03-20"),
+    ] {
         o.upsert_deal(&Actor::System, deal(id, "alice", amt, date), d(date))?;
     }
     let sim = o.simulate(&admin, Some(json!({"period": "2026-Q1"})), None, d("2026-04-02"))?;
@@ -172,8 +200,13 @@ pub fn recipe_author_to_recalc<R: Repository>(repo: R) -> Result<()> {
     ensure(before == o.repo().list(Collection::Events, &Query::all())?, "simulate wrote events")?;
     let run = o.recalculate(&admin, Some("ae-plan-2026"), d("2026-04-02"))?;
     ensure_eq(run.events_noop, 4, "the webhook runs already wrote the four lines")?;
-    let amounts: Vec<String> = ["D1", "D2", "D3", "D4"].iter().map(|x| amount_of(&o, x, "alice")).collect::<Result<_>>()?;
-    ensure_eq(amounts, vec!["16000.00".to_string(), "20000.00".into(), "10000.00".into(), "14000.00".into()], "SPEC §8.4 full_rate")
+    let amounts: Vec<String> =
+        ["D1", "D2", "D3", "D4"].iter().map(|x| amount_of(&o, x, "alice")).collect::<Result<_>>()?;
+    ensure_eq(
+        amounts,
+        vec!["16000.00".to_string(), "20000.00".into(), "10000.00".into(), "14000.00".into()],
+        "SPEC §8.4 full_rate",
+    )
 }
 
 /// Recipe 2: onboard a rep mid-period with a prorated quota.
@@ -185,10 +218,17 @@ pub fn recipe_onboard_mid_period<R: Repository>(repo: R) -> Result<()> {
     o.assign(&admin, json!({"repIds": ["bob"], "planId": "ae-plan-2026", "effectiveStart": "2026-02-15"}), at)?;
     o.set_quota(&admin, json!({"repIds": ["bob"], "measure": "Revenue Commission", "period": "2026-Q1", "target": "500000", "prorate": true}), at)?;
     o.upsert_deal(&Actor::System, deal("B1", "bob", "250000", "2026-02-20"), d("2026-02-20"))?;
-    ensure_eq(amount_of(&o, "B1", "bob")?, "25000.00".into(), "250000 on a 250000 prorated target is attainment 1.0 → 10%")?;
+    ensure_eq(
+        amount_of(&o, "B1", "bob")?,
+        "25000.00".into(),
+        "250000 on a 250000 prorated target is attainment 1.0 → 10%",
+    )?;
     o.upsert_deal(&Actor::System, deal("B0", "bob", "1000", "2026-02-01"), d("2026-02-20"))?;
     let sim = o.simulate(&admin, None, None, d("2026-02-20"))?;
-    ensure(sim.diagnostics.iter().any(|x| x.code == "rep_not_assigned" && x.deal_id.as_deref() == Some("B0")), "a deal before the assignment is rep_not_assigned")?;
+    ensure(
+        sim.diagnostics.iter().any(|x| x.code == "rep_not_assigned" && x.deal_id.as_deref() == Some("B0")),
+        "a deal before the assignment is rep_not_assigned",
+    )?;
     ensure_eq(sim.quotas.first().map(|q| q.target.clone()), Some("250000".into()), "prorated target")
 }
 
@@ -208,18 +248,30 @@ pub fn recipe_close_the_month<R: Repository>(repo: R) -> Result<()> {
     // a webhook after approval: D2 grows 100000 → 110000; the event is untouched
     let run = o.upsert_deal(&Actor::System, deal("D2", "alice", "110000", "2026-02-10"), d("2026-04-03"))?;
     // the group's two keys are locked: D2 changed, D1 did not — both count only as locked (§18.38)
-    ensure_eq((run.statement_locked, run.events_locked, run.events_updated, run.events_noop), (true, 2, 0, 0), "the locked run")?;
+    ensure_eq(
+        (run.statement_locked, run.events_locked, run.events_updated, run.events_noop),
+        (true, 2, 0, 0),
+        "the locked run",
+    )?;
     ensure_eq(amount_of(&o, "D2", "alice")?, "8000.00".into(), "the approved line is untouched")?;
     let log = o.audit_log(&admin, Some("orchestrator.ran"))?;
     ensure(log.last().is_some_and(|e| e["details"]["statementLocked"] == true), "audit records statementLocked: true")?;
     // true-up: 110000 × 0.08 = 8800 → delta 800 > 500 → requires approval, lands in 2026-Q2
     let tu = o.true_up(&mgr, "alice", "2026-Q1", d("2026-04-03"))?;
-    ensure_eq((tu.total.to_string(), tu.status.as_str(), tu.period.as_str()), ("800.00".into(), "requires_approval", "2026-Q2"), "true-up")?;
+    ensure_eq(
+        (tu.total.to_string(), tu.status.as_str(), tu.period.as_str()),
+        ("800.00".into(), "requires_approval", "2026-Q2"),
+        "true-up",
+    )?;
     let q2 = o.live_lines("alice", "2026-Q2")?;
     ensure(q2.is_empty(), "an unapproved true-up is not on a statement")?;
     o.decide_true_up(&mgr, &tu.id, true, d("2026-04-04"))?;
     let q2 = o.live_lines("alice", "2026-Q2")?;
-    ensure_eq(q2.iter().map(|l| (l.kind.as_str(), l.amount.to_string())).collect::<Vec<_>>(), vec![("true_up", "800.00".to_string())], "the approved true-up lands in Q2")?;
+    ensure_eq(
+        q2.iter().map(|l| (l.kind.as_str(), l.amount.to_string())).collect::<Vec<_>>(),
+        vec![("true_up", "800.00".to_string())],
+        "the approved true-up lands in Q2",
+    )?;
     let again = o.true_up(&mgr, "alice", "2026-Q1", d("2026-04-05"))?;
     ensure_eq(again.lines.len(), 0, "nothing left to true up")?;
     // a small change stays under the threshold: 110000 → 112000 adds 160 → approved directly
@@ -227,7 +279,10 @@ pub fn recipe_close_the_month<R: Repository>(repo: R) -> Result<()> {
     let small = o.true_up(&admin, "alice", "2026-Q1", d("2026-04-06"))?;
     ensure_eq((small.total.to_string(), small.status.as_str()), ("160.00".into(), "approved"), "small true-up")?;
     let csv = o.export_statement(&admin, "alice", "2026-Q2", "csv", d("2026-04-06"))?;
-    ensure(csv.ends_with("alice,Alice,alice@example.com,2026-Q2,net,,,,,,960.00,\n"), &format!("export ends with the net row:\n{csv}"))
+    ensure(
+        csv.ends_with("alice,Alice,alice@example.com,2026-Q2,net,,,,,,960.00,\n"),
+        &format!("export ends with the net row:\n{csv}"),
+    )
 }
 
 /// Recipe 4: adjust after approval — refused; revert, adjust, re-approve.
@@ -239,7 +294,11 @@ pub fn recipe_adjust_after_approval<R: Repository>(repo: R) -> Result<()> {
     o.generate_statement(&mgr, "alice", "2026-Q1", d("2026-04-01"))?;
     o.set_statement_status(&mgr, "alice", "2026-Q1", "approved", d("2026-04-01"))?;
     let refused = o.adjust(&admin, "alice", "2026-Q1", &json!("500"), "Spiff bonus for new logo", d("2026-04-02"));
-    ensure_eq(refused.map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::StatementLocked), "adjusting an approved period")?;
+    ensure_eq(
+        refused.map_err(|e| e.code()).map(|_| ()),
+        Err(ErrorCode::StatementLocked),
+        "adjusting an approved period",
+    )?;
     let by_rep = o.set_statement_status(&Actor::user("bob"), "alice", "2026-Q1", "draft", d("2026-04-02"));
     ensure_eq(by_rep.map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::Forbidden), "a rep cannot revert")?;
     o.set_statement_status(&mgr, "alice", "2026-Q1", "draft", d("2026-04-02"))?;
@@ -253,7 +312,11 @@ pub fn recipe_adjust_after_approval<R: Repository>(repo: R) -> Result<()> {
     let twice = o.set_statement_status(&mgr, "alice", "2026-Q1", "approved", d("2026-04-02"));
     ensure_eq(twice.map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::Conflict), "approving twice")?;
     let gen_locked = o.generate_statement(&mgr, "alice", "2026-Q1", d("2026-04-03"));
-    ensure_eq(gen_locked.map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::StatementLocked), "generating on an approved period")
+    ensure_eq(
+        gen_locked.map_err(|e| e.code()).map(|_| ()),
+        Err(ErrorCode::StatementLocked),
+        "generating on an approved period",
+    )
 }
 
 /// Recipe 5: a missing commission is explained by `orchestrator.skipped` in the audit log.
@@ -262,11 +325,19 @@ pub fn recipe_diagnose_missing<R: Repository>(repo: R) -> Result<()> {
     let admin = Actor::user("admin");
     let run = o.upsert_deal(&Actor::System, deal("X1", "alice", "1000", "2026-01-10"), d("2026-01-10"))?;
     ensure_eq(run.skipped, vec!["rep_not_assigned".to_string()], "skip reason")?;
-    let ghost = json!({"id": "X2", "stage": "closed_won", "amount": "1000", "closeDate": "2026-01-10", "ownerCrmId": "hs-999"});
+    let ghost =
+        json!({"id": "X2", "stage": "closed_won", "amount": "1000", "closeDate": "2026-01-10", "ownerCrmId": "hs-999"});
     o.upsert_deal(&Actor::System, ghost, d("2026-01-10"))?;
     let skipped = o.audit_log(&admin, Some("orchestrator.skipped"))?;
-    let reasons: Vec<(String, String)> = skipped.iter().map(|e| (e["targetId"].as_str().unwrap_or("").into(), e["details"]["reason"].as_str().unwrap_or("").into())).collect();
-    ensure_eq(reasons, vec![("X1".into(), "rep_not_assigned".into()), ("X2".into(), "ghost_owner".into())], "audit reasons")?;
+    let reasons: Vec<(String, String)> = skipped
+        .iter()
+        .map(|e| (e["targetId"].as_str().unwrap_or("").into(), e["details"]["reason"].as_str().unwrap_or("").into()))
+        .collect();
+    ensure_eq(
+        reasons,
+        vec![("X1".into(), "rep_not_assigned".into()), ("X2".into(), "ghost_owner".into())],
+        "audit reasons",
+    )?;
     ensure(o.audit_log(&admin, Some("webhook.received"))?.len() == 2, "webhooks are audited")
 }
 
@@ -290,7 +361,9 @@ pub fn stage_flip_reverses<R: Repository>(repo: R) -> Result<()> {
 /// An amount change updates the event in place and re-tiers the later deals of its group.
 pub fn amount_change_retiers<R: Repository>(repo: R) -> Result<()> {
     let mut o = assigned_alice(repo)?;
-    for (id, amt, date) in [("D1", "200000", "2026-01-10"), ("D2", "250000", "2026-02-05"), ("D3", "100000", "2026-03-01")] {
+    for (id, amt, date) in
+        [("D1", "200000", "2026-01-10"), ("D2", "250000", "2026-02-05"), ("D3", "100000", "2026-03-01")]
+    {
         o.upsert_deal(&Actor::System, deal(id, "alice", amt, date), d(date))?;
     }
     ensure_eq(amount_of(&o, "D3", "alice")?, "10000.00".into(), "D3 crosses into 10%")?;
@@ -298,7 +371,11 @@ pub fn amount_change_retiers<R: Repository>(repo: R) -> Result<()> {
     let run = o.upsert_deal(&Actor::System, deal("D1", "alice", "100000", "2026-01-10"), d("2026-03-05"))?;
     // D2 keeps its amount but its attainment moves 0.9 → 0.7: an attainment change alone is an update (§18.38)
     ensure_eq((run.events_updated, run.events_noop), (3, 0), "D1, D2 and D3 updated")?;
-    ensure_eq((amount_of(&o, "D1", "alice")?, amount_of(&o, "D3", "alice")?), ("8000.00".into(), "8000.00".into()), "re-tiered")
+    ensure_eq(
+        (amount_of(&o, "D1", "alice")?, amount_of(&o, "D3", "alice")?),
+        ("8000.00".into(), "8000.00".into()),
+        "re-tiered",
+    )
 }
 
 /// An owner change reverses the old owner's events and writes the new owner's.
@@ -306,7 +383,11 @@ pub fn owner_change_moves<R: Repository>(repo: R) -> Result<()> {
     let mut o = assigned_alice(repo)?;
     o.upsert_deal(&Actor::System, deal("D1", "alice", "200000", "2026-01-10"), d("2026-01-10"))?;
     let run = o.upsert_deal(&Actor::System, deal("D1", "bob", "200000", "2026-01-10"), d("2026-01-11"))?;
-    ensure_eq((run.outcome.as_str(), run.events_reversed, run.events_written), ("owner_changed", 1, 1), "owner change")?;
+    ensure_eq(
+        (run.outcome.as_str(), run.events_reversed, run.events_written),
+        ("owner_changed", 1, 1),
+        "owner change",
+    )?;
     ensure(live(&o, "alice")?.is_empty(), "alice has nothing left")?;
     ensure_eq(amount_of(&o, "D1", "bob")?, "16000.00".into(), "bob is paid")
 }
@@ -325,7 +406,10 @@ pub fn deletion_reverses<R: Repository>(repo: R) -> Result<()> {
     let run = o.reverse_deal(&admin, "D2", d("2026-01-12"))?;
     ensure_eq((run.outcome.as_str(), run.events_reversed), ("manual_reverse", 1), "manual reverse")?;
     let log = o.audit_log(&admin, Some("orchestrator.ran"))?;
-    ensure(log.iter().any(|e| e["details"]["outcome"] == "manual_reverse" && e["details"]["snapshotSoftDeleted"] == true), "audited")?;
+    ensure(
+        log.iter().any(|e| e["details"]["outcome"] == "manual_reverse" && e["details"]["snapshotSoftDeleted"] == true),
+        "audited",
+    )?;
     ensure(o.recalculate(&admin, None, d("2026-01-13"))?.events_written == 0, "later runs skip a reversed deal")
 }
 
@@ -333,12 +417,20 @@ pub fn deletion_reverses<R: Repository>(repo: R) -> Result<()> {
 pub fn recalc_twice_noop<R: Repository>(repo: R) -> Result<()> {
     let mut o = assigned_alice(repo)?;
     let admin = Actor::user("admin");
-    for (id, who, amt, date) in [("D1", "alice", "200000", "2026-01-10"), ("D2", "bob", "300000", "2026-02-05"), ("D3", "alice", "400000", "2026-03-01")] {
+    for (id, who, amt, date) in [
+        ("D1", "alice", "200000", "2026-01-10"),
+        ("D2", "bob", "300000", "2026-02-05"),
+        ("D3", "alice", "400000", "2026-03-01"),
+    ] {
         o.upsert_deal(&Actor::System, deal(id, who, amt, date), d(date))?;
     }
     o.recalculate(&admin, None, d("2026-04-02"))?;
     let second = o.recalculate(&admin, None, d("2026-04-02"))?;
-    ensure_eq((second.events_written, second.events_updated, second.events_reversed, second.events_noop), (0, 0, 0, 3), "all noop")
+    ensure_eq(
+        (second.events_written, second.events_updated, second.events_reversed, second.events_noop),
+        (0, 0, 0, 3),
+        "all noop",
+    )
 }
 
 /// Role checks (SPEC §17, §18.33).
@@ -347,17 +439,41 @@ pub fn roles<R: Repository>(repo: R) -> Result<()> {
     let at = d("2026-04-01");
     o.upsert_deal(&Actor::System, deal("D1", "alice", "200000", "2026-01-10"), at)?;
     let code = |r: Result<()>| r.err().map(|e| e.code());
-    ensure_eq(code(o.recalculate(&Actor::user("mgr"), None, at).map(|_| ())), Some(ErrorCode::Forbidden), "recalc is admin only")?;
-    ensure_eq(code(o.generate_statement(&Actor::user("bob"), "alice", "2026-Q1", at).map(|_| ())), Some(ErrorCode::Forbidden), "a rep cannot generate another's statement")?;
-    ensure_eq(code(o.events(&Actor::user("nobody"), Some("alice"), None).map(|_| ())), Some(ErrorCode::Unauthorized), "unknown users")?;
+    ensure_eq(
+        code(o.recalculate(&Actor::user("mgr"), None, at).map(|_| ())),
+        Some(ErrorCode::Forbidden),
+        "recalc is admin only",
+    )?;
+    ensure_eq(
+        code(o.generate_statement(&Actor::user("bob"), "alice", "2026-Q1", at).map(|_| ())),
+        Some(ErrorCode::Forbidden),
+        "a rep cannot generate another's statement",
+    )?;
+    ensure_eq(
+        code(o.events(&Actor::user("nobody"), Some("alice"), None).map(|_| ())),
+        Some(ErrorCode::Unauthorized),
+        "unknown users",
+    )?;
     ensure(o.events(&Actor::user("alice"), Some("alice"), None).is_ok(), "a rep reads their own")?;
     ensure(o.events(&Actor::user("mgr"), Some("alice"), None).is_ok(), "a manager reads the team")?;
-    ensure_eq(code(o.events(&Actor::user("bob"), Some("alice"), None).map(|_| ())), Some(ErrorCode::Forbidden), "a rep cannot read another rep")?;
+    ensure_eq(
+        code(o.events(&Actor::user("bob"), Some("alice"), None).map(|_| ())),
+        Some(ErrorCode::Forbidden),
+        "a rep cannot read another rep",
+    )?;
     o.generate_statement(&Actor::user("mgr"), "alice", "2026-Q1", at)?;
-    ensure_eq(code(o.set_statement_status(&Actor::user("mgr"), "mgr", "2026-Q1", "approved", at).map(|_| ())), Some(ErrorCode::Forbidden), "a manager cannot approve their own")?;
+    ensure_eq(
+        code(o.set_statement_status(&Actor::user("mgr"), "mgr", "2026-Q1", "approved", at).map(|_| ())),
+        Some(ErrorCode::Forbidden),
+        "a manager cannot approve their own",
+    )?;
     o.add_comment(&Actor::user("alice"), "alice", "2026-Q1", None, "Is D1 right?", at)?;
     ensure_eq(o.comments(&Actor::user("mgr"), "alice", "2026-Q1")?.len(), 1, "the manager sees the comment")?;
-    ensure_eq(code(o.delete_comment(&Actor::user("mgr"), "alice|2026-Q1|c1", at)), Some(ErrorCode::Forbidden), "only the author or an admin deletes")?;
+    ensure_eq(
+        code(o.delete_comment(&Actor::user("mgr"), "alice|2026-Q1|c1", at)),
+        Some(ErrorCode::Forbidden),
+        "only the author or an admin deletes",
+    )?;
     o.delete_comment(&Actor::user("alice"), "alice|2026-Q1|c1", at)?;
     let del = o.delete_plan(&Actor::user("admin"), "ae-plan-2026", at);
     ensure_eq(code(del), Some(ErrorCode::Conflict), "a plan with assigned reps cannot be deleted")

@@ -137,7 +137,8 @@ impl Query {
 
     /// True when a record passes the filter.
     pub fn matches(&self, r: &Record) -> bool {
-        let eq = |want: &Option<String>, have: &Option<String>| want.as_ref().map_or(true, |w| have.as_ref() == Some(w));
+        let eq =
+            |want: &Option<String>, have: &Option<String>| want.as_ref().map_or(true, |w| have.as_ref() == Some(w));
         eq(&self.rep_id, &r.rep_id) && eq(&self.period, &r.period) && eq(&self.deal_id, &r.deal_id)
     }
 }

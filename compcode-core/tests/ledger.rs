@@ -68,7 +68,11 @@ fn a_lost_race_is_retried_and_nothing_is_counted_twice() {
     o.assign(&Actor::System, json!({"repIds": ["alice"], "planId": "p", "effectiveStart": "2026-01-01"}), at).unwrap();
     o.repo_mut().races_left = 2;
     let run = o
-        .upsert_deal(&Actor::System, json!({"id": "D1", "stage": "Won", "amount": "1000", "closeDate": "2026-01-05", "ownerRepId": "alice"}), at)
+        .upsert_deal(
+            &Actor::System,
+            json!({"id": "D1", "stage": "Won", "amount": "1000", "closeDate": "2026-01-05", "ownerRepId": "alice"}),
+            at,
+        )
         .unwrap();
     assert_eq!(run.events_written, 1);
     let events = o.repo().list(Collection::Events, &Query::all()).unwrap();

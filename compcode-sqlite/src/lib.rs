@@ -90,12 +90,16 @@ impl SqliteRepository {
     }
 }
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, Option<String>, Option<String>, i64, String)> {
+/// A `records` row: id, rep_id, period, deal_id, version, doc.
+type Row = (String, Option<String>, Option<String>, Option<String>, i64, String);
+
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
 }
 
-fn to_record(t: (String, Option<String>, Option<String>, Option<String>, i64, String)) -> Result<Record> {
-    let doc = serde_json::from_str(&t.5).map_err(|e| Error::new(ErrorCode::InternalError, format!("stored JSON: {e}")))?;
+fn to_record(t: Row) -> Result<Record> {
+    let doc =
+        serde_json::from_str(&t.5).map_err(|e| Error::new(ErrorCode::InternalError, format!("stored JSON: {e}")))?;
     Ok(Record { id: t.0, rep_id: t.1, period: t.2, deal_id: t.3, version: t.4.max(0) as u64, doc })
 }
 
@@ -159,13 +163,24 @@ impl Repository for SqliteRepository {
                     tx.execute(
                         "INSERT OR REPLACE INTO records (collection, id, rep_id, period, deal_id, version, doc)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![collection.as_str(), record.id, record.rep_id, record.period, record.deal_id, (found + 1) as i64, doc],
+                        params![
+                            collection.as_str(),
+                            record.id,
+                            record.rep_id,
+                            record.period,
+                            record.deal_id,
+                            (found + 1) as i64,
+                            doc
+                        ],
                     )
                     .map_err(db_err)?;
                 }
                 Write::Delete { collection, id } => {
-                    tx.execute("DELETE FROM records WHERE collection = ?1 AND id = ?2", params![collection.as_str(), id])
-                        .map_err(db_err)?;
+                    tx.execute(
+                        "DELETE FROM records WHERE collection = ?1 AND id = ?2",
+                        params![collection.as_str(), id],
+                    )
+                    .map_err(db_err)?;
                 }
             }
         }

@@ -98,7 +98,12 @@ impl ChangeSet {
 /// let gone = reconcile(&[ev("10.00")], &[], &Locks::default(), &|e: &Event| e.period.clone());
 /// assert_eq!(gone.reversed[0].new.status, LineStatus::Reversed);
 /// ```
-pub fn reconcile(existing: &[Event], computed: &[Event], locks: &Locks, landing: &dyn Fn(&Event) -> String) -> ChangeSet {
+pub fn reconcile(
+    existing: &[Event],
+    computed: &[Event],
+    locks: &Locks,
+    landing: &dyn Fn(&Event) -> String,
+) -> ChangeSet {
     let old: BTreeMap<&str, &Event> = existing.iter().map(|e| (e.idempotency_key.as_str(), e)).collect();
     let new: BTreeMap<&str, &Event> = computed.iter().map(|e| (e.idempotency_key.as_str(), e)).collect();
     let keys: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();

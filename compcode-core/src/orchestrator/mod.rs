@@ -112,7 +112,9 @@ impl<R: Repository> Orchestrator<R> {
     /// Stores the workspace settings (SPEC §1, §2, §4, §13). Admin only.
     pub fn put_settings(&mut self, actor: &Actor, settings: Value, at: NaiveDate) -> Result<()> {
         self.require_admin(actor)?;
-        check_part(json!({"asOf": at.to_string(), "settings": settings.clone(), "reps": [], "plans": [], "deals": []}))?;
+        check_part(
+            json!({"asOf": at.to_string(), "settings": settings.clone(), "reps": [], "plans": [], "deals": []}),
+        )?;
         self.transact(|o| {
             let cur = o.repo.get(Collection::Settings, "settings")?;
             let writes = vec![
@@ -129,7 +131,8 @@ impl<R: Repository> Orchestrator<R> {
         self.require_admin(actor)?;
         let id = rep.get("id").and_then(Value::as_str).unwrap_or("").to_string();
         self.transact(|o| {
-            let mut reps: Vec<Value> = o.docs(Collection::Reps)?.into_iter().filter(|r| r["id"] != id.as_str()).collect();
+            let mut reps: Vec<Value> =
+                o.docs(Collection::Reps)?.into_iter().filter(|r| r["id"] != id.as_str()).collect();
             reps.push(rep.clone());
             check_part(json!({"asOf": at.to_string(), "reps": reps, "plans": [], "deals": []}))?;
             let cur = o.repo.get(Collection::Reps, &id)?;
@@ -138,10 +141,24 @@ impl<R: Repository> Orchestrator<R> {
             let action = if cur.is_some() { "rep.updated" } else { "rep.created" };
             writes.push(o.audit(actor, at, action, "rep", &id, json!({}))?);
             if old.get("role") != rep.get("role") && cur.is_some() {
-                writes.push(o.audit(actor, at, "role.changed", "rep", &id, json!({"from": old.get("role"), "to": rep.get("role")}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "role.changed",
+                    "rep",
+                    &id,
+                    json!({"from": old.get("role"), "to": rep.get("role")}),
+                )?);
             }
             if old.get("managerId") != rep.get("managerId") && rep.get("managerId").is_some_and(|m| !m.is_null()) {
-                writes.push(o.audit(actor, at, "manager.assigned", "rep", &id, json!({"managerId": rep.get("managerId")}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "manager.assigned",
+                    "rep",
+                    &id,
+                    json!({"managerId": rep.get("managerId")}),
+                )?);
             }
             Ok((writes, ()))
         })
@@ -176,7 +193,9 @@ impl<R: Repository> Orchestrator<R> {
             Actor::System => Ok(None),
             Actor::User(id) => {
                 let rec = self.repo.get(Collection::Reps, id)?;
-                let doc = rec.map(|r| r.doc).ok_or_else(|| Error::new(ErrorCode::Unauthorized, format!("unknown user `{id}`")))?;
+                let doc = rec
+                    .map(|r| r.doc)
+                    .ok_or_else(|| Error::new(ErrorCode::Unauthorized, format!("unknown user `{id}`")))?;
                 if doc.get("active").and_then(Value::as_bool) == Some(false) {
                     return Err(Error::new(ErrorCode::Unauthorized, format!("user `{id}` is inactive")));
                 }
@@ -243,7 +262,15 @@ impl<R: Repository> Orchestrator<R> {
     /// An audit entry write. Its id and `seq` are given in [`Self::number_audit_entries`] when
     /// the transaction commits, so entries stay append-only (`expected_version 0`) and a
     /// concurrent writer makes the commit fail and retry rather than overwrite.
-    fn audit(&self, actor: &Actor, at: NaiveDate, action: &str, target_type: &str, target_id: &str, details: Value) -> Result<Write> {
+    fn audit(
+        &self,
+        actor: &Actor,
+        at: NaiveDate,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        details: Value,
+    ) -> Result<Write> {
         let doc = json!({"at": at.to_string(), "actor": actor.label(), "action": action,
                          "targetType": target_type, "targetId": target_id, "details": details});
         Ok(Write::put(Collection::Audit, Record::new("", doc), Some(0)))
@@ -312,4 +339,85 @@ fn indexed(mut r: Record, rep: Option<&str>, period: Option<&str>, deal: Option<
 /// `obj[key]` as a string.
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
+}
+
+impl<R: Repository> Orchestrator<R> {
+    /// Imports a whole calculation document (SPEC §0.1) into the store — settings, reps, plans
+    /// with their versions, assignments, quotas, overrides and deal snapshots — then
+    /// recalculates everything as of `at`. The document is validated first; nothing is written
+    /// when it has a problem. Admin only. Records that exist are replaced.
+    pub fn import_document(&mut self, actor: &Actor, doc: &Value, at: NaiveDate) -> Result<runs::RunReport> {
+        self.require_admin(actor)?;
+        let parsed = crate::validate::read_document(doc)?;
+        let list = |k: &str| doc.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut recs: Vec<(Collection, Record)> = Vec::new();
+        if let Some(st) = doc.get("settings").filter(|v| !v.is_null()) {
+            recs.push((Collection::Settings, Record::new("settings", st.clone())));
+        }
+        for r in list("reps") {
+            recs.push((Collection::Reps, Record::new(s(&r, "id").unwrap_or(""), r.clone())));
+        }
+        for (i, p) in list("plans").into_iter().enumerate() {
+            let plan = &parsed.plans[i];
+            let stored = if p.get("versions").is_some() {
+                let mut p = p.clone();
+                p["planId"] = json!(plan.plan_id);
+                p
+            } else {
+                let mut v = p.clone();
+                if let Some(o) = v.as_object_mut() {
+                    for k in ["planId", "id", "name", "description"] {
+                        o.remove(k);
+                    }
+                    o.insert("planVersionId".into(), json!(plan.versions[0].plan_version_id));
+                }
+                json!({"planId": plan.plan_id, "name": plan.name, "versions": [v]})
+            };
+            recs.push((Collection::Plans, Record::new(&plan.plan_id, stored)));
+        }
+        for a in list("assignments") {
+            let id = format!(
+                "{}|{}|{}",
+                s(&a, "repId").unwrap_or(""),
+                s(&a, "planId").unwrap_or(""),
+                s(&a, "effectiveStart").unwrap_or("")
+            );
+            recs.push((Collection::Assignments, indexed(Record::new(id, a.clone()), s(&a, "repId"), None, None)));
+        }
+        for q in list("quotas") {
+            let rule = ["planRuleId", "ruleName", "measure"].iter().find_map(|k| s(&q, k)).unwrap_or("");
+            let id = format!(
+                "{}|{}|{rule}|{}",
+                s(&q, "repId").unwrap_or(""),
+                s(&q, "planId").unwrap_or(""),
+                s(&q, "period").unwrap_or("")
+            );
+            recs.push((Collection::Quotas, indexed(Record::new(id, q.clone()), s(&q, "repId"), s(&q, "period"), None)));
+        }
+        for ov in list("repOverrides") {
+            let id = format!(
+                "{}|{}|{}",
+                s(&ov, "planVersionId").unwrap_or(""),
+                s(&ov, "repId").unwrap_or(""),
+                s(&ov, "ruleName").unwrap_or("")
+            );
+            recs.push((Collection::Overrides, indexed(Record::new(id, ov.clone()), s(&ov, "repId"), None, None)));
+        }
+        for dl in list("deals") {
+            let id =
+                s(&dl, "id").map(str::to_string).or_else(|| dl.get("id").map(|v| v.to_string())).unwrap_or_default();
+            recs.push((Collection::Deals, indexed(Record::new(&id, dl.clone()), None, None, Some(&id))));
+        }
+        let n = recs.len();
+        self.transact(|o| {
+            let mut writes = Vec::with_capacity(n + 1);
+            for (c, r) in &recs {
+                let cur = o.repo.get(*c, &r.id)?;
+                writes.push(Write::put(*c, r.clone(), Some(version(&cur))));
+            }
+            writes.push(o.audit(actor, at, "import.loaded", "workspace", "*", json!({"records": n}))?);
+            Ok((writes, ()))
+        })?;
+        self.recalculate(actor, None, at)
+    }
 }

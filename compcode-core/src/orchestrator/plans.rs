@@ -48,10 +48,19 @@ impl<R: Repository> Orchestrator<R> {
             if let Some(name) = s(&body, "name") {
                 plan["name"] = json!(name);
             }
-            check_part(json!({"asOf": at.to_string(), "reps": [], "plans": [plan_for_calc(plan.clone())], "deals": []}))?;
+            check_part(
+                json!({"asOf": at.to_string(), "reps": [], "plans": [plan_for_calc(plan.clone())], "deals": []}),
+            )?;
             let writes = vec![
                 Write::put(Collection::Plans, Record::new(plan_id, plan.clone()), Some(rec.version)),
-                o.audit(actor, at, "plan.updated", "plan", plan_id, json!({"version": n, "changeMessage": body.get("changeMessage")}))?,
+                o.audit(
+                    actor,
+                    at,
+                    "plan.updated",
+                    "plan",
+                    plan_id,
+                    json!({"version": n, "changeMessage": body.get("changeMessage")}),
+                )?,
             ];
             Ok((writes, plan.clone()))
         })
@@ -72,7 +81,14 @@ impl<R: Repository> Orchestrator<R> {
             plan["archived"] = json!(archived);
             let writes = vec![
                 Write::put(Collection::Plans, Record::new(plan_id, plan), Some(rec.version)),
-                o.audit(actor, at, "plan.updated", "plan", plan_id, json!({"status": if archived { "archived" } else { "active" }}))?,
+                o.audit(
+                    actor,
+                    at,
+                    "plan.updated",
+                    "plan",
+                    plan_id,
+                    json!({"status": if archived { "archived" } else { "active" }}),
+                )?,
             ];
             Ok((writes, ()))
         })
@@ -106,7 +122,9 @@ impl<R: Repository> Orchestrator<R> {
     }
 
     fn plan_record(&self, plan_id: &str) -> Result<Record> {
-        self.repo.get(Collection::Plans, plan_id)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no plan `{plan_id}`")))
+        self.repo
+            .get(Collection::Plans, plan_id)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no plan `{plan_id}`")))
     }
 
     /// Assigns reps to a plan: `{repIds, planId, effectiveStart?, effectiveEnd?}` (start
@@ -140,10 +158,16 @@ impl<R: Repository> Orchestrator<R> {
         self.require_admin(actor)?;
         self.transact(|o| {
             let q = Query { rep_id: Some(rep_id.to_string()), ..Query::all() };
-            let ids: Vec<String> =
-                o.repo.list(Collection::Assignments, &q)?.into_iter().filter(|r| s(&r.doc, "planId") == Some(plan_id)).map(|r| r.id).collect();
+            let ids: Vec<String> = o
+                .repo
+                .list(Collection::Assignments, &q)?
+                .into_iter()
+                .filter(|r| s(&r.doc, "planId") == Some(plan_id))
+                .map(|r| r.id)
+                .collect();
             let n = ids.len();
-            let mut writes: Vec<Write> = ids.into_iter().map(|id| Write::Delete { collection: Collection::Assignments, id }).collect();
+            let mut writes: Vec<Write> =
+                ids.into_iter().map(|id| Write::Delete { collection: Collection::Assignments, id }).collect();
             if n > 0 {
                 writes.push(o.audit(actor, at, "assignment.deleted", "rep", rep_id, json!({"planId": plan_id}))?);
             }
@@ -174,15 +198,33 @@ impl<R: Repository> Orchestrator<R> {
                 let rule = ["planRuleId", "ruleName", "measure"].iter().find_map(|k| s(&q, k)).unwrap_or("");
                 let id = format!("{rep}|{}|{rule}|{}", s(&q, "planId").unwrap_or(""), s(&q, "period").unwrap_or(""));
                 let cur = o.repo.get(Collection::Quotas, &id)?;
-                writes.push(Write::put(Collection::Quotas, indexed(Record::new(&id, q.clone()), Some(rep), s(&q, "period"), None), Some(version(&cur))));
-                writes.push(o.audit(actor, at, "quota.set", "rep", rep, json!({"target": q.get("target"), "period": q.get("period"), "rule": rule}))?);
+                writes.push(Write::put(
+                    Collection::Quotas,
+                    indexed(Record::new(&id, q.clone()), Some(rep), s(&q, "period"), None),
+                    Some(version(&cur)),
+                ));
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "quota.set",
+                    "rep",
+                    rep,
+                    json!({"target": q.get("target"), "period": q.get("period"), "rule": rule}),
+                )?);
             }
             Ok((writes, ()))
         })
     }
 
     /// Deletes a rep's quota for a rule reference and period.
-    pub fn delete_quota(&mut self, actor: &Actor, rep_id: &str, rule: &str, period: &str, at: NaiveDate) -> Result<usize> {
+    pub fn delete_quota(
+        &mut self,
+        actor: &Actor,
+        rep_id: &str,
+        rule: &str,
+        period: &str,
+        at: NaiveDate,
+    ) -> Result<usize> {
         self.require_admin(actor)?;
         self.transact(|o| {
             let q = Query { rep_id: Some(rep_id.to_string()), period: Some(period.to_string()), deal_id: None };
@@ -194,9 +236,17 @@ impl<R: Repository> Orchestrator<R> {
                 .map(|r| r.id)
                 .collect();
             let n = ids.len();
-            let mut writes: Vec<Write> = ids.into_iter().map(|id| Write::Delete { collection: Collection::Quotas, id }).collect();
+            let mut writes: Vec<Write> =
+                ids.into_iter().map(|id| Write::Delete { collection: Collection::Quotas, id }).collect();
             if n > 0 {
-                writes.push(o.audit(actor, at, "quota.deleted", "rep", rep_id, json!({"rule": rule, "period": period}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "quota.deleted",
+                    "rep",
+                    rep_id,
+                    json!({"rule": rule, "period": period}),
+                )?);
             }
             Ok((writes, n))
         })
@@ -209,18 +259,41 @@ impl<R: Repository> Orchestrator<R> {
             let mut doc = o.state_document(at)?;
             doc["repOverrides"] = json!([body.clone()]);
             check_part(doc)?;
-            let id = format!("{}|{}|{}", s(&body, "planVersionId").unwrap_or(""), s(&body, "repId").unwrap_or(""), s(&body, "ruleName").unwrap_or(""));
+            let id = format!(
+                "{}|{}|{}",
+                s(&body, "planVersionId").unwrap_or(""),
+                s(&body, "repId").unwrap_or(""),
+                s(&body, "ruleName").unwrap_or("")
+            );
             let cur = o.repo.get(Collection::Overrides, &id)?;
             let writes = vec![
-                Write::put(Collection::Overrides, indexed(Record::new(&id, body.clone()), s(&body, "repId"), None, None), Some(version(&cur))),
-                o.audit(actor, at, "plan.rep_override.set", "plan_version", s(&body, "planVersionId").unwrap_or(""), json!({"repId": body.get("repId"), "ruleName": body.get("ruleName")}))?,
+                Write::put(
+                    Collection::Overrides,
+                    indexed(Record::new(&id, body.clone()), s(&body, "repId"), None, None),
+                    Some(version(&cur)),
+                ),
+                o.audit(
+                    actor,
+                    at,
+                    "plan.rep_override.set",
+                    "plan_version",
+                    s(&body, "planVersionId").unwrap_or(""),
+                    json!({"repId": body.get("repId"), "ruleName": body.get("ruleName")}),
+                )?,
             ];
             Ok((writes, ()))
         })
     }
 
     /// Deletes a per-rep tier override.
-    pub fn delete_override(&mut self, actor: &Actor, plan_version_id: &str, rep_id: &str, rule_name: &str, at: NaiveDate) -> Result<()> {
+    pub fn delete_override(
+        &mut self,
+        actor: &Actor,
+        plan_version_id: &str,
+        rep_id: &str,
+        rule_name: &str,
+        at: NaiveDate,
+    ) -> Result<()> {
         self.require_admin(actor)?;
         let id = format!("{plan_version_id}|{rep_id}|{rule_name}");
         self.transact(|o| {
@@ -229,7 +302,14 @@ impl<R: Repository> Orchestrator<R> {
             }
             let writes = vec![
                 Write::Delete { collection: Collection::Overrides, id: id.clone() },
-                o.audit(actor, at, "plan.rep_override.deleted", "plan_version", plan_version_id, json!({"repId": rep_id, "ruleName": rule_name}))?,
+                o.audit(
+                    actor,
+                    at,
+                    "plan.rep_override.deleted",
+                    "plan_version",
+                    plan_version_id,
+                    json!({"repId": rep_id, "ruleName": rule_name}),
+                )?,
             ];
             Ok((writes, ()))
         })

@@ -75,7 +75,14 @@ impl<R: Repository> Orchestrator<R> {
         self.deal_run(actor, deal_id, None, Outcome::ManualReverse, at)
     }
 
-    fn deal_run(&mut self, actor: &Actor, deal_id: &str, snapshot: Option<Value>, outcome: Outcome, at: NaiveDate) -> Result<RunReport> {
+    fn deal_run(
+        &mut self,
+        actor: &Actor,
+        deal_id: &str,
+        snapshot: Option<Value>,
+        outcome: Outcome,
+        at: NaiveDate,
+    ) -> Result<RunReport> {
         let from_webhook = *actor == Actor::System && snapshot.is_some();
         self.transact(|o| {
             let old = o.repo.get(Collection::Deals, deal_id)?;
@@ -88,11 +95,19 @@ impl<R: Repository> Orchestrator<R> {
                 snap["deleted"] = json!(true);
             }
             let old_doc = old.as_ref().map(|r| r.doc.clone());
-            let (mut writes, mut report) = o.run(RunScope::Deal(deal_id.to_string()), Some((&snap, old_doc.as_ref())), outcome, at)?;
+            let (mut writes, mut report) =
+                o.run(RunScope::Deal(deal_id.to_string()), Some((&snap, old_doc.as_ref())), outcome, at)?;
             let deal_rec = indexed(Record::new(deal_id, snap.clone()), None, None, Some(deal_id));
             writes.insert(0, Write::put(Collection::Deals, deal_rec, Some(version(&old))));
             if from_webhook {
-                writes.push(o.audit(actor, at, "webhook.received", "deal", deal_id, json!({"eventType": "deal.upsert"}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "webhook.received",
+                    "deal",
+                    deal_id,
+                    json!({"eventType": "deal.upsert"}),
+                )?);
             }
             if report.outcome == Outcome::Processed && report.owner_changed(&old_doc, &snap, o)? {
                 report.outcome = Outcome::OwnerChanged;
@@ -114,7 +129,8 @@ impl<R: Repository> Orchestrator<R> {
     pub fn recalculate(&mut self, actor: &Actor, plan_id: Option<&str>, at: NaiveDate) -> Result<RunReport> {
         self.require_admin(actor)?;
         self.transact(|o| {
-            let (mut writes, report) = o.run(RunScope::All(plan_id.map(str::to_string)), None, Outcome::Processed, at)?;
+            let (mut writes, report) =
+                o.run(RunScope::All(plan_id.map(str::to_string)), None, Outcome::Processed, at)?;
             let mut details = report.counters();
             details["outcome"] = json!("processed");
             writes.push(o.audit(actor, at, "orchestrator.ran", "plan", plan_id.unwrap_or("*"), details)?);
@@ -124,7 +140,13 @@ impl<R: Repository> Orchestrator<R> {
 
     /// Simulates on the stored state, optionally with a scope (`{planId, period, repIds}`) and
     /// options; writes nothing. Admin only.
-    pub fn simulate(&self, actor: &Actor, scope: Option<Value>, options: Option<Value>, at: NaiveDate) -> Result<SimulateResult> {
+    pub fn simulate(
+        &self,
+        actor: &Actor,
+        scope: Option<Value>,
+        options: Option<Value>,
+        at: NaiveDate,
+    ) -> Result<SimulateResult> {
         self.require_admin(actor)?;
         let mut doc = self.state_document(at)?;
         if let Some(s) = scope {
@@ -167,13 +189,19 @@ impl<R: Repository> Orchestrator<R> {
         self.transact(|o| {
             let mut writes = Vec::new();
             for k in keys {
-                let rec = o.repo.get(Collection::Events, k)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no event `{k}`")))?;
+                let rec = o
+                    .repo
+                    .get(Collection::Events, k)?
+                    .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no event `{k}`")))?;
                 let mut e = parse_event(&rec.doc)?;
                 if e.status == LineStatus::Paid {
                     continue;
                 }
                 if e.status != LineStatus::Approved {
-                    return Err(Error::new(ErrorCode::Conflict, format!("event `{k}` is {:?}; only APPROVED lines can be paid", e.status)));
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!("event `{k}` is {:?}; only APPROVED lines can be paid", e.status),
+                    ));
                 }
                 e.status = LineStatus::Paid;
                 e.paid_at = Some(at.to_string());
@@ -181,14 +209,27 @@ impl<R: Repository> Orchestrator<R> {
             }
             let n = writes.len();
             if n > 0 {
-                writes.push(o.audit(actor, at, "line.status_changed", "events", "*", json!({"status": "PAID", "count": n}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "line.status_changed",
+                    "events",
+                    "*",
+                    json!({"status": "PAID", "count": n}),
+                )?);
             }
             Ok((writes, n))
         })
     }
 
     /// Computes, reconciles within the scope, and prepares every write of a run.
-    fn run(&self, scope: RunScope, deal: Option<(&Value, Option<&Value>)>, outcome: Outcome, at: NaiveDate) -> Result<(Vec<Write>, RunReport)> {
+    fn run(
+        &self,
+        scope: RunScope,
+        deal: Option<(&Value, Option<&Value>)>,
+        outcome: Outcome,
+        at: NaiveDate,
+    ) -> Result<(Vec<Write>, RunReport)> {
         let mut state = self.state_document(at)?;
         if let Some((snap, _)) = deal {
             let id = s(snap, "id").unwrap_or("");
@@ -229,7 +270,12 @@ impl<R: Repository> Orchestrator<R> {
                             .is_some_and(|p| dates.iter().any(|d| p.start(fy) <= *d && *d < p.end(fy)))
                     };
                     match e.execution_phase.as_str() {
-                        "per_deal" => groups.contains(&(e.rep_id.clone(), e.plan_id.clone(), e.rule_name.clone(), e.period.clone())),
+                        "per_deal" => groups.contains(&(
+                            e.rep_id.clone(),
+                            e.plan_id.clone(),
+                            e.rule_name.clone(),
+                            e.period.clone(),
+                        )),
                         "periodic" => reps.contains(&e.rep_id) && covers(),
                         "cascade" => e.source_rep_id.as_ref().is_some_and(|s| reps.contains(s)) && covers(),
                         _ => false,
@@ -248,7 +294,12 @@ impl<R: Repository> Orchestrator<R> {
         let mut writes = Vec::new();
         let history_base = self.repo.list(Collection::History, &Query::all())?.len();
         let mut hist_n = 0usize;
-        let mut history = |key: &str, change: &str, old: Option<Decimal>, new: Option<Decimal>, deal: Option<&str>| -> Result<Write> {
+        let mut history = |key: &str,
+                           change: &str,
+                           old: Option<Decimal>,
+                           new: Option<Decimal>,
+                           deal: Option<&str>|
+         -> Result<Write> {
             hist_n += 1;
             let seq = history_base + hist_n;
             let row = HistoryRow {
@@ -261,14 +312,30 @@ impl<R: Repository> Orchestrator<R> {
             };
             let mut doc = serde_json::to_value(&row).map_err(internal)?;
             doc["seq"] = json!(seq);
-            Ok(Write::put(Collection::History, indexed(Record::new(format!("{seq:012}"), doc), None, None, deal), Some(0)))
+            Ok(Write::put(
+                Collection::History,
+                indexed(Record::new(format!("{seq:012}"), doc), None, None, deal),
+                Some(0),
+            ))
         };
-        for (kind, list) in [("written", &changes.written), ("updated", &changes.updated), ("reversed", &changes.reversed), ("locked", &changes.locked)] {
+        for (kind, list) in [
+            ("written", &changes.written),
+            ("updated", &changes.updated),
+            ("reversed", &changes.reversed),
+            ("locked", &changes.locked),
+        ] {
             for c in list {
                 let v = versions.get(c.key.as_str()).copied().unwrap_or(0);
                 writes.push(event_write(&c.new, Some(v))?);
-                let new_amount = if kind == "locked" { c.new.held.as_ref().map(|h| h.amount) } else { Some(c.new.amount) };
-                writes.push(history(&c.key, kind, c.old.as_ref().map(|e| e.amount), new_amount, c.new.deal_id.as_deref())?);
+                let new_amount =
+                    if kind == "locked" { c.new.held.as_ref().map(|h| h.amount) } else { Some(c.new.amount) };
+                writes.push(history(
+                    &c.key,
+                    kind,
+                    c.old.as_ref().map(|e| e.amount),
+                    new_amount,
+                    c.new.deal_id.as_deref(),
+                )?);
             }
         }
         for cb in &changes.clawbacks {
@@ -352,10 +419,22 @@ impl RunReport {
             } else if let Some(r) = s(d, "ownerRepId") {
                 out.insert(r.to_string());
             } else if let Some(c) = s(d, "ownerCrmId") {
-                out.extend(reps.iter().filter(|r| r["crmIds"].as_array().is_some_and(|a| a.iter().any(|x| x == c))).filter_map(|r| s(r, "id")).map(str::to_string).take(1));
+                out.extend(
+                    reps.iter()
+                        .filter(|r| r["crmIds"].as_array().is_some_and(|a| a.iter().any(|x| x == c)))
+                        .filter_map(|r| s(r, "id"))
+                        .map(str::to_string)
+                        .take(1),
+                );
             } else if let Some(e) = s(d, "ownerEmail") {
                 let e = e.to_lowercase();
-                out.extend(reps.iter().filter(|r| s(r, "email").is_some_and(|m| m.to_lowercase() == e)).filter_map(|r| s(r, "id")).map(str::to_string).take(1));
+                out.extend(
+                    reps.iter()
+                        .filter(|r| s(r, "email").is_some_and(|m| m.to_lowercase() == e))
+                        .filter_map(|r| s(r, "id"))
+                        .map(str::to_string)
+                        .take(1),
+                );
             }
             Ok(out)
         };

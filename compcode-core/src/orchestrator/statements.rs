@@ -114,7 +114,10 @@ const KINDS: [&str; 4] = ["event", "adjustment", "true_up", "clawback"];
 impl<R: Repository> Orchestrator<R> {
     fn settings(&self, at: NaiveDate) -> Result<Settings> {
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
-        Ok(super::check_part(json!({"asOf": at.to_string(), "settings": settings, "reps": [], "plans": [], "deals": []}))?.settings)
+        Ok(super::check_part(
+            json!({"asOf": at.to_string(), "settings": settings, "reps": [], "plans": [], "deals": []}),
+        )?
+        .settings)
     }
 
     fn statement_record(&self, rep: &str, period: &str) -> Result<Option<(Statement, u64)>> {
@@ -126,7 +129,8 @@ impl<R: Repository> Orchestrator<R> {
 
     fn statement_write(st: &Statement, expected: u64) -> Result<Write> {
         let doc = serde_json::to_value(st).map_err(internal)?;
-        let rec = indexed(Record::new(format!("{}|{}", st.rep_id, st.period), doc), Some(&st.rep_id), Some(&st.period), None);
+        let rec =
+            indexed(Record::new(format!("{}|{}", st.rep_id, st.period), doc), Some(&st.rep_id), Some(&st.period), None);
         Ok(Write::put(Collection::Statements, rec, Some(expected)))
     }
 
@@ -142,7 +146,11 @@ impl<R: Repository> Orchestrator<R> {
             .filter(|r| r.doc["status"] == "approved")
             .map(|r| r.id)
             .collect();
-        let deals: HashMap<String, Value> = self.docs(Collection::Deals)?.into_iter().filter_map(|d| s(&d, "id").map(|i| (i.to_string(), d.clone()))).collect();
+        let deals: HashMap<String, Value> = self
+            .docs(Collection::Deals)?
+            .into_iter()
+            .filter_map(|d| s(&d, "id").map(|i| (i.to_string(), d.clone())))
+            .collect();
         let mut lines = Vec::new();
         for r in self.repo.list(Collection::Events, &q)? {
             let e = parse_event(&r.doc)?;
@@ -193,7 +201,15 @@ impl<R: Repository> Orchestrator<R> {
             });
         }
         lines.sort_by(|a, b| {
-            let k = |l: &StatementLine| (KINDS.iter().position(|k| *k == l.kind), l.rule_name.clone(), l.credit_date.clone(), l.deal_id.clone(), l.key.clone());
+            let k = |l: &StatementLine| {
+                (
+                    KINDS.iter().position(|k| *k == l.kind),
+                    l.rule_name.clone(),
+                    l.credit_date.clone(),
+                    l.deal_id.clone(),
+                    l.key.clone(),
+                )
+            };
             k(a).cmp(&k(b))
         });
         Ok(lines)
@@ -225,10 +241,23 @@ impl<R: Repository> Orchestrator<R> {
             }
             let net = sum(lines.iter().map(|l| l.amount))?;
             let n = st.versions.len() as u32 + 1;
-            st.versions.push(StatementVersion { version: n, generated_at: at.to_string(), generated_by: by.clone(), lines, net_payout: net });
+            st.versions.push(StatementVersion {
+                version: n,
+                generated_at: at.to_string(),
+                generated_by: by.clone(),
+                lines,
+                net_payout: net,
+            });
             let writes = vec![
                 Self::statement_write(&st, cur.as_ref().map_or(0, |(_, v)| *v))?,
-                o.audit(actor, at, "statement.generated", "statement", &format!("{rep}|{period}"), json!({"version": n, "netPayout": net.to_string()}))?,
+                o.audit(
+                    actor,
+                    at,
+                    "statement.generated",
+                    "statement",
+                    &format!("{rep}|{period}"),
+                    json!({"version": n, "netPayout": net.to_string()}),
+                )?,
             ];
             Ok((writes, st))
         })
@@ -244,24 +273,50 @@ impl<R: Repository> Orchestrator<R> {
 
     /// `approved` locks the period (its lines become APPROVED); `draft` reverts (SPEC §13,
     /// §18.15–§18.16, §18.33).
-    pub fn set_statement_status(&mut self, actor: &Actor, rep: &str, period: &str, status: &str, at: NaiveDate) -> Result<Statement> {
+    pub fn set_statement_status(
+        &mut self,
+        actor: &Actor,
+        rep: &str,
+        period: &str,
+        status: &str,
+        at: NaiveDate,
+    ) -> Result<Statement> {
         let by = self.require_manage(actor, rep)?;
         if !matches!(status, "approved" | "draft") {
-            return Err(Error::validation(vec![Issue { path: "status".into(), code: "invalid_value", message: "status must be `approved` or `draft`".into(), suggestion: None }]));
+            return Err(Error::validation(vec![Issue {
+                path: "status".into(),
+                code: "invalid_value",
+                message: "status must be `approved` or `draft`".into(),
+                suggestion: None,
+            }]));
         }
         self.transact(|o| {
-            let (mut st, v) = o.statement_record(rep, period)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no statement was generated for `{rep}` {period}")))?;
+            let (mut st, v) = o.statement_record(rep, period)?.ok_or_else(|| {
+                Error::new(ErrorCode::NotFound, format!("no statement was generated for `{rep}` {period}"))
+            })?;
             let q = Query { rep_id: Some(rep.to_string()), period: Some(period.to_string()), deal_id: None };
-            let events: Vec<(Event, u64)> = o.repo.list(Collection::Events, &q)?.into_iter().map(|r| parse_event(&r.doc).map(|e| (e, r.version))).collect::<Result<_>>()?;
+            let events: Vec<(Event, u64)> = o
+                .repo
+                .list(Collection::Events, &q)?
+                .into_iter()
+                .map(|r| parse_event(&r.doc).map(|e| (e, r.version)))
+                .collect::<Result<_>>()?;
             let mut writes = Vec::new();
             if status == "approved" {
                 if st.status == "approved" {
-                    return Err(Error::new(ErrorCode::Conflict, format!("the statement of `{rep}` {period} is approved already")));
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!("the statement of `{rep}` {period} is approved already"),
+                    ));
                 }
                 if st.current().map(|c| &c.lines) != Some(&o.live_lines(rep, period)?) {
-                    return Err(Error::new(ErrorCode::Conflict, "the lines changed since the statement was generated; generate it again"));
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        "the lines changed since the statement was generated; generate it again",
+                    ));
                 }
-                let keys: HashSet<&str> = st.current().map(|c| c.lines.iter().map(|l| l.key.as_str()).collect()).unwrap_or_default();
+                let keys: HashSet<&str> =
+                    st.current().map(|c| c.lines.iter().map(|l| l.key.as_str()).collect()).unwrap_or_default();
                 for (e, ver) in &events {
                     if keys.contains(e.idempotency_key.as_str()) && e.status == LineStatus::Pending {
                         let mut next = e.clone();
@@ -273,10 +328,20 @@ impl<R: Repository> Orchestrator<R> {
                 st.approved_by = Some(by.clone());
                 st.approved_at = Some(at.to_string());
                 writes.push(Self::statement_write(&st, v)?);
-                writes.push(o.audit(actor, at, "statement.approved", "statement", &format!("{rep}|{period}"), json!({"version": st.versions.len()}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "statement.approved",
+                    "statement",
+                    &format!("{rep}|{period}"),
+                    json!({"version": st.versions.len()}),
+                )?);
             } else {
                 if st.status != "approved" {
-                    return Err(Error::new(ErrorCode::Conflict, format!("the statement of `{rep}` {period} is not approved")));
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!("the statement of `{rep}` {period} is not approved"),
+                    ));
                 }
                 let is_admin = matches!(o.role_of(actor)?, None | Some((_, Role::Admin)));
                 if !is_admin && st.approved_by.as_deref() != Some(by.as_str()) {
@@ -304,7 +369,14 @@ impl<R: Repository> Orchestrator<R> {
                 st.approved_by = None;
                 st.approved_at = None;
                 writes.push(Self::statement_write(&st, v)?);
-                writes.push(o.audit(actor, at, "statement.reverted", "statement", &format!("{rep}|{period}"), json!({}))?);
+                writes.push(o.audit(
+                    actor,
+                    at,
+                    "statement.reverted",
+                    "statement",
+                    &format!("{rep}|{period}"),
+                    json!({}),
+                )?);
             }
             Ok((writes, st.clone()))
         })
@@ -313,7 +385,15 @@ impl<R: Repository> Orchestrator<R> {
     /// A manual adjustment (negative = clawback-like deduction, exported as kind `adjustment`).
     /// Admin only; `statement_locked` once approved; non-zero, at most `currencyPrecision`
     /// decimals, reason required (SPEC §13, §18.17).
-    pub fn adjust(&mut self, actor: &Actor, rep: &str, period: &str, amount: &Value, reason: &str, at: NaiveDate) -> Result<Value> {
+    pub fn adjust(
+        &mut self,
+        actor: &Actor,
+        rep: &str,
+        period: &str,
+        amount: &Value,
+        reason: &str,
+        at: NaiveDate,
+    ) -> Result<Value> {
         self.require_admin(actor)?;
         self.require_rep_exists(rep)?;
         let dp = self.settings(at)?.currency_precision;
@@ -326,7 +406,9 @@ impl<R: Repository> Orchestrator<R> {
         match amt {
             None => issues.push(issue("amount", "invalid_decimal", "`amount` must be a decimal")),
             Some(a) if a.is_zero() => issues.push(issue("amount", "invalid_value", "`amount` must not be zero")),
-            Some(a) if a.normalize().scale() > dp => issues.push(issue("amount", "invalid_value", &format!("`amount` has more than {dp} decimals"))),
+            Some(a) if a.normalize().scale() > dp => {
+                issues.push(issue("amount", "invalid_value", &format!("`amount` has more than {dp} decimals")))
+            }
             _ => {}
         }
         if reason.trim().is_empty() {
@@ -421,11 +503,17 @@ impl<R: Repository> Orchestrator<R> {
     /// Approves or rejects a true-up that `requires_approval` (a manager above the rep or an
     /// admin). Only approved true-ups count in a net payout.
     pub fn decide_true_up(&mut self, actor: &Actor, id: &str, approve: bool, at: NaiveDate) -> Result<Value> {
-        let rec = self.repo.get(Collection::TrueUps, id)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no true-up `{id}`")))?;
+        let rec = self
+            .repo
+            .get(Collection::TrueUps, id)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no true-up `{id}`")))?;
         let rep = s(&rec.doc, "repId").unwrap_or("").to_string();
         self.require_manage(actor, &rep)?;
         self.transact(|o| {
-            let rec = o.repo.get(Collection::TrueUps, id)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no true-up `{id}`")))?;
+            let rec = o
+                .repo
+                .get(Collection::TrueUps, id)?
+                .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no true-up `{id}`")))?;
             if rec.doc["status"] != "requires_approval" {
                 return Err(Error::new(ErrorCode::Conflict, format!("true-up `{id}` is {}", rec.doc["status"])));
             }
@@ -434,14 +522,29 @@ impl<R: Repository> Orchestrator<R> {
             let r = indexed(Record::new(id, doc.clone()), Some(&rep), s(&doc, "period"), None);
             let writes = vec![
                 Write::put(Collection::TrueUps, r, Some(rec.version)),
-                o.audit(actor, at, if approve { "true_up.approved" } else { "true_up.rejected" }, "true_up", id, json!({}))?,
+                o.audit(
+                    actor,
+                    at,
+                    if approve { "true_up.approved" } else { "true_up.rejected" },
+                    "true_up",
+                    id,
+                    json!({}),
+                )?,
             ];
             Ok((writes, doc.clone()))
         })
     }
 
     /// Adds a comment on a statement or one of its lines. The rep, a manager above, or an admin.
-    pub fn add_comment(&mut self, actor: &Actor, rep: &str, period: &str, line_key: Option<&str>, text: &str, at: NaiveDate) -> Result<Value> {
+    pub fn add_comment(
+        &mut self,
+        actor: &Actor,
+        rep: &str,
+        period: &str,
+        line_key: Option<&str>,
+        text: &str,
+        at: NaiveDate,
+    ) -> Result<Value> {
         self.require_read(actor, rep)?;
         if text.trim().is_empty() {
             return Err(Error::validation(vec![issue("text", "required", "a comment needs text")]));
@@ -470,7 +573,10 @@ impl<R: Repository> Orchestrator<R> {
 
     /// Deletes a comment (its author or an admin).
     pub fn delete_comment(&mut self, actor: &Actor, id: &str, at: NaiveDate) -> Result<()> {
-        let rec = self.repo.get(Collection::Comments, id)?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no comment `{id}`")))?;
+        let rec = self
+            .repo
+            .get(Collection::Comments, id)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no comment `{id}`")))?;
         let is_admin = matches!(self.role_of(actor)?, None | Some((_, Role::Admin)));
         if !is_admin && rec.doc["author"] != actor.label().as_str() {
             return Err(super::forbidden(&actor.label(), "only the author or an admin may delete a comment"));
@@ -487,10 +593,21 @@ impl<R: Repository> Orchestrator<R> {
     /// Exports a statement's lines for payroll: `csv` (default) or `json` (SPEC §13, §18.36):
     /// one row per line — repId, repName, email, period, kind, rule, dealId, dealName, tier, rate,
     /// amount — then a `net` row per currency. LF line endings.
-    pub fn export_statement(&self, actor: &Actor, rep: &str, period: &str, format: &str, at: NaiveDate) -> Result<String> {
+    pub fn export_statement(
+        &self,
+        actor: &Actor,
+        rep: &str,
+        period: &str,
+        format: &str,
+        at: NaiveDate,
+    ) -> Result<String> {
         self.require_read(actor, rep)?;
         let dp = self.settings(at)?.currency_precision;
-        let rep_doc = self.repo.get(Collection::Reps, rep)?.map(|r| r.doc).ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))?;
+        let rep_doc = self
+            .repo
+            .get(Collection::Reps, rep)?
+            .map(|r| r.doc)
+            .ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))?;
         let lines = self.live_lines(rep, period)?;
         let mut nets: BTreeMap<String, Decimal> = BTreeMap::new();
         for l in &lines {
@@ -514,25 +631,51 @@ impl<R: Repository> Orchestrator<R> {
             "csv" => {
                 let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
                 let csv_err = |e: csv::Error| Error::new(ErrorCode::InternalError, format!("CSV: {e}"));
-                w.write_record(["repId", "repName", "email", "period", "kind", "rule", "dealId", "dealName", "tier", "rate", "amount", "currency"]).map_err(csv_err)?;
+                w.write_record([
+                    "repId", "repName", "email", "period", "kind", "rule", "dealId", "dealName", "tier", "rate",
+                    "amount", "currency",
+                ])
+                .map_err(csv_err)?;
                 for l in &lines {
                     let rate = l.rate_applied.map(fmt_plain).unwrap_or_default();
                     let amount = fmt_money(l.amount, dp);
-                    w.write_record([rep, name, email, period, &l.kind, l.rule_name.as_deref().unwrap_or(""), l.deal_id.as_deref().unwrap_or(""), l.deal_name.as_deref().unwrap_or(""), l.tier_name.as_deref().unwrap_or(""), &rate, &amount, l.currency.as_deref().unwrap_or("")]).map_err(csv_err)?;
+                    w.write_record([
+                        rep,
+                        name,
+                        email,
+                        period,
+                        &l.kind,
+                        l.rule_name.as_deref().unwrap_or(""),
+                        l.deal_id.as_deref().unwrap_or(""),
+                        l.deal_name.as_deref().unwrap_or(""),
+                        l.tier_name.as_deref().unwrap_or(""),
+                        &rate,
+                        &amount,
+                        l.currency.as_deref().unwrap_or(""),
+                    ])
+                    .map_err(csv_err)?;
                 }
                 for (c, a) in &nets {
                     let amount = fmt_money(*a, dp);
-                    w.write_record([rep, name, email, period, "net", "", "", "", "", "", &amount, c]).map_err(csv_err)?;
+                    w.write_record([rep, name, email, period, "net", "", "", "", "", "", &amount, c])
+                        .map_err(csv_err)?;
                 }
                 let bytes = w.into_inner().map_err(|e| Error::new(ErrorCode::InternalError, format!("CSV: {e}")))?;
                 String::from_utf8(bytes).map_err(internal)
             }
-            other => Err(Error::validation(vec![issue("format", "invalid_value", &format!("format must be `csv` or `json`, found `{other}`"))])),
+            other => Err(Error::validation(vec![issue(
+                "format",
+                "invalid_value",
+                &format!("format must be `csv` or `json`, found `{other}`"),
+            )])),
         }
     }
 
     fn require_rep_exists(&self, rep: &str) -> Result<()> {
-        self.repo.get(Collection::Reps, rep)?.map(|_| ()).ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))
+        self.repo
+            .get(Collection::Reps, rep)?
+            .map(|_| ())
+            .ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))
     }
 }
 
