@@ -484,8 +484,108 @@ fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
     doc.scope.rep_ids.as_ref().map_or(true, |ids| ids.iter().any(|i| i == &doc.reps[rep].id))
 }
 
+/// Every operation [`run`] accepts.
+pub const OPERATIONS: &[&str] = &["simulate", "validate", "reconcile", "workflow"];
+
+/// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
+/// {approved: [[repId, period]], corrections: {key: amount}}, landingPeriod?}` → the change set.
+/// Clawbacks land in `landingPeriod` (default: the corrected line's period).
+///
+/// ```
+/// use serde_json::json;
+/// let e = json!({"idempotencyKey": "[\"D1\",\"a\",\"p\",\"R\"]", "dealId": "D1", "repId": "a", "planId": "p",
+///                "planVersionId": "p:v1", "ruleName": "R", "executionPhase": "per_deal", "period": "2026-Q1",
+///                "amount": "10.00", "creditDate": "2026-01-10"});
+/// let out = compcode_core::api::run("reconcile", &json!({"existing": [e], "computed": []})).unwrap();
+/// assert_eq!(out["reversed"][0]["new"]["status"], "REVERSED");
+/// ```
+pub fn reconcile_op(input: &Value) -> Result<Value> {
+    use crate::ledger::{reconcile, Event, Locks};
+    let bad = |path: &str, e: serde_json::Error| {
+        Error::validation(vec![Issue {
+            path: path.into(),
+            code: "invalid_value",
+            message: e.to_string(),
+            suggestion: None,
+        }])
+    };
+    let events = |key: &str| -> Result<Vec<Event>> {
+        serde_json::from_value(input.get(key).cloned().unwrap_or(Value::Array(vec![]))).map_err(|e| bad(key, e))
+    };
+    let (existing, computed) = (events("existing")?, events("computed")?);
+    let mut locks = Locks::default();
+    if let Some(l) = input.get("locks") {
+        for pair in l.get("approved").and_then(Value::as_array).into_iter().flatten() {
+            if let (Some(r), Some(p)) = (pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str)) {
+                locks.approved.insert((r.to_string(), p.to_string()));
+            }
+        }
+        for (k, v) in l.get("corrections").and_then(Value::as_object).into_iter().flatten() {
+            let amount = crate::condition::number_of(v).ok_or_else(|| {
+                Error::validation(vec![Issue {
+                    path: format!("locks.corrections.{k}"),
+                    code: "invalid_decimal",
+                    message: "a decimal is required".into(),
+                    suggestion: None,
+                }])
+            })?;
+            locks.corrections.insert(k.clone(), amount);
+        }
+    }
+    let landing = input.get("landingPeriod").and_then(Value::as_str).map(str::to_string);
+    let cs = reconcile(&existing, &computed, &locks, &|e: &Event| landing.clone().unwrap_or_else(|| e.period.clone()));
+    let mut out = serde_json::to_value(&cs).map_err(|e| Error::new(crate::ErrorCode::InternalError, e.to_string()))?;
+    out["counters"] = cs.counters();
+    Ok(out)
+}
+
+/// `workflow` as an operation: runs scripted steps against a fresh in-memory store and returns
+/// each step's result — the whole orchestrator, for hosts and fixtures that bring no store.
+/// Input: `{steps: [{call, as?, at, args?}]}` (`as` omitted = the host itself); output:
+/// `{results: [{ok: …} | {error: {code, status, message, details}}]}`.
+///
+/// ```
+/// use serde_json::json;
+/// let out = compcode_core::api::run("workflow", &json!({"steps": [
+///     {"call": "upsert_rep", "at": "2026-01-02", "args": {"rep": {"id": "ada", "name": "Ada", "role": "admin"}}},
+///     {"call": "recalculate", "as": "bob", "at": "2026-01-02"}]})).unwrap();
+/// assert_eq!(out["results"][1]["error"]["code"], "UNAUTHORIZED");
+/// ```
+pub fn workflow(input: &Value) -> Result<Value> {
+    use crate::orchestrator::{Actor, Orchestrator};
+    let mut o = Orchestrator::new(crate::memory::MemoryRepository::new());
+    let steps = input.get("steps").and_then(Value::as_array).ok_or_else(|| {
+        Error::validation(vec![Issue {
+            path: "steps".into(),
+            code: "required",
+            message: "`steps` (a list) is required".into(),
+            suggestion: None,
+        }])
+    })?;
+    let mut results = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let call = step.get("call").and_then(Value::as_str).unwrap_or("");
+        let actor = step.get("as").and_then(Value::as_str).map_or(Actor::System, Actor::user);
+        let at = step.get("at").and_then(Value::as_str).and_then(|d| crate::period::parse_date(d, true));
+        let Some(at) = at else {
+            return Err(Error::validation(vec![Issue {
+                path: format!("steps[{i}].at"),
+                code: "invalid_date",
+                message: "`at` (YYYY-MM-DD) is required".into(),
+                suggestion: None,
+            }]));
+        };
+        let args = step.get("args").cloned().unwrap_or(Value::Object(Default::default()));
+        results.push(match o.call(call, &actor, at, &args) {
+            Ok(v) => serde_json::json!({"ok": v}),
+            Err(e) => serde_json::json!({"error": e.to_json()}),
+        });
+    }
+    Ok(serde_json::json!({"results": results}))
+}
+
 /// Runs a named operation on a JSON value — the single entry point bindings and fixture
-/// runners use. Operations: `simulate`, `validate`. Output is a JSON value; errors are
+/// runners use. Operations: [`OPERATIONS`]. Output is a JSON value; errors are
 /// [`Error`]s.
 ///
 /// ```
@@ -498,10 +598,12 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
     let out = match operation {
         "simulate" => serde_json::to_value(simulate(input)?),
         "validate" => serde_json::to_value(validate(input)),
+        "reconcile" => return reconcile_op(input),
+        "workflow" => return workflow(input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,
-                format!("unknown operation `{other}`; expected one of: simulate, validate"),
+                format!("unknown operation `{other}`; expected one of: {}", OPERATIONS.join(", ")),
             ));
         }
     };

@@ -114,7 +114,7 @@ pub fn reconcile(
                 if locks.locks(c) {
                     // a new key in a locked period: a zero placeholder holding the result
                     let mut placeholder = c.clone();
-                    placeholder.amount = Decimal::ZERO;
+                    placeholder.amount = zero_like(c.amount);
                     placeholder.status = LineStatus::Reversed;
                     placeholder.held = Some(Held { amount: c.amount, event: Some(Box::new(c.clone())) });
                     cs.locked.push(Change { key: key.into(), old: None, new: placeholder });
@@ -139,7 +139,7 @@ pub fn reconcile(
             (Some(e), None) => {
                 if locks.locks(e) {
                     let mut held = e.clone();
-                    held.held = Some(Held { amount: Decimal::ZERO, event: None });
+                    held.held = Some(Held { amount: zero_like(e.amount), event: None });
                     if e.status == LineStatus::Paid {
                         let corrected = locks.corrections.get(key).copied().unwrap_or_default();
                         let delta = Decimal::ZERO - (e.amount + corrected);
@@ -152,7 +152,7 @@ pub fn reconcile(
                     cs.noop.push(key.into());
                 } else {
                     let mut gone = e.clone();
-                    gone.amount = Decimal::ZERO;
+                    gone.amount = zero_like(e.amount);
                     gone.status = LineStatus::Reversed;
                     gone.held = None;
                     cs.reversed.push(Change { key: key.into(), old: Some(e.clone()), new: gone });
@@ -162,6 +162,11 @@ pub fn reconcile(
         }
     }
     cs
+}
+
+/// Zero written with the same decimals as `like` (`"0.00"` for money at 2 decimals).
+fn zero_like(like: Decimal) -> Decimal {
+    Decimal::new(0, like.scale())
 }
 
 /// A clawback line for a paid line (SPEC §18.13): the event key plus `"clawback"`.

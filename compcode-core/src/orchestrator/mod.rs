@@ -5,10 +5,12 @@
 //! its writes — events, history rows, snapshots, statements, the audit entry — in one atomic
 //! [`Repository::commit`]. A lost race (`CONFLICT` from a version check) is retried.
 
+mod dispatch;
 mod plans;
 mod runs;
 mod statements;
 
+pub use dispatch::WORKFLOWS;
 pub use runs::RunReport;
 pub use statements::{Statement, StatementLine, TrueUpResult};
 
