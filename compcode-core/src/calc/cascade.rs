@@ -21,6 +21,11 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
     rep_order.sort_by(|a, b| doc.reps[*a].id.cmp(&doc.reps[*b].id));
     // rep → its credited deals (deal, share), built only if a measure-based cascade exists
     let mut credited: Option<Vec<Vec<(usize, Decimal)>>> = None;
+    // rep → its non-cascade lines, so a base is a walk over one rep's lines
+    let mut by_rep: Vec<Vec<&Line>> = vec![Vec::new(); doc.reps.len()];
+    for l in lines.iter().filter(|l| l.phase != Phase::Cascade) {
+        by_rep[l.rep].push(l);
+    }
 
     for (pi, plan) in doc.plans.iter().enumerate() {
         let names: BTreeSet<&str> = plan
@@ -45,7 +50,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
                 for &src in &rep_order {
                     let Some(manager) = manager_at(ctx, src, shape.level) else { continue };
                     let bases = match shape.cascade_base {
-                        CascadeBase::Commission => commission_base(lines, src, shape, kind, fy)?,
+                        CascadeBase::Commission => commission_base(&by_rep[src], shape, kind, fy)?,
                         CascadeBase::Measure => {
                             let cr = credited.get_or_insert_with(|| credited_deals(ctx));
                             measure_base(ctx, &cr[src], src, plan, shape, kind)?
@@ -117,17 +122,13 @@ fn manager_at(ctx: &Ctx<'_>, rep: usize, level: u32) -> Option<usize> {
     (cur != rep).then_some(cur)
 }
 
-fn commission_base(
-    lines: &[Line],
-    src: usize,
-    rule: &Rule,
-    kind: PeriodKind,
-    fy: u32,
-) -> Result<BTreeMap<Period, Decimal>> {
+/// The source rep's rounded non-cascade lines of `dependsOn` (or all of them for `_total`),
+/// bucketed by the cascade's period.
+fn commission_base(lines: &[&Line], rule: &Rule, kind: PeriodKind, fy: u32) -> Result<BTreeMap<Period, Decimal>> {
     let mut out: BTreeMap<Period, Decimal> = BTreeMap::new();
     let dep = rule.depends_on.as_deref().unwrap_or("_total");
     for l in lines {
-        if l.rep != src || l.phase == Phase::Cascade || (dep != "_total" && l.rule_name != dep) {
+        if dep != "_total" && l.rule_name != dep {
             continue;
         }
         let p = Period::containing(l.date, kind, fy);
