@@ -44,6 +44,11 @@ $c --db "$work/store.sqlite" statement export sarah 2026-Q1 | tail -1 | grep -q 
 rm -rf "$work"
 echo "lifecycle ok"
 
+step "Python binding (bindings-python: wheel, pytest, mypy)"
+bash scripts/test-python.sh 2>&1 | tee target/test-python.log
+pypassed=$(grep -Eo '[0-9]+ passed' target/test-python.log | tail -1 | awk '{print $1}')
+passed=$((passed + ${pypassed:-0}))
+
 if [ -f ../shared/checks/reference_check.py ]; then
   step "reference check (independently worked answers)"
   python3 ../shared/checks/reference_check.py --cmd "target/release/compcode simulate --json --no-trace {file}"

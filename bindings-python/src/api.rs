@@ -1,0 +1,103 @@
+//! The operations of `compcode_core::api` as Python functions. Each one converts its input
+//! ([`crate::convert::to_value`]), runs the core with the GIL released, and converts the answer
+//! back ([`crate::convert::to_host`]) — all inside [`guarded`], so a Rust panic becomes a
+//! `compcode.InternalError` instead of taking the interpreter down.
+
+use crate::convert;
+use crate::error::to_py_err;
+use compcode_core::{Error, ErrorCode};
+use pyo3::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs `f`, turning a Rust panic into `CompcodeError` code `INTERNAL_ERROR` (status 500).
+/// Every entry point of the module goes through here.
+pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            let e = Error::new(
+                ErrorCode::InternalError,
+                format!("compcode panicked: {what} (a bug in compcode; the interpreter is unharmed, please report it)"),
+            );
+            Err(to_py_err(py, &e))
+        }
+    }
+}
+
+/// Converts `input`, runs `operation` on it without holding the GIL, converts the answer.
+fn call(py: Python<'_>, operation: &str, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let value = convert::to_value(input)?;
+        let out = py.detach(|| compcode_core::api::run(operation, &value));
+        match out {
+            Ok(v) => convert::to_host(py, &v).map(Bound::unbind),
+            Err(e) => Err(to_py_err(py, &e)),
+        }
+    })
+}
+
+/// Simulate a calculation document (SPEC §0.1): validate it, calculate, and return the result
+/// (`mode`, `asOf`, `totalCommission`, `events`, `results`, `quotas`, `diagnostics`, ...).
+/// Writes nothing.
+///
+/// `doc` is a dict of plain Python values. Decimals may be `decimal.Decimal`, `int` or decimal
+/// strings; a `float` anywhere is refused (decimal safety). Dates may be `datetime.date` or
+/// `"YYYY-MM-DD"`. In the result, the values of `compcode.DECIMAL_FIELDS` keys are
+/// `decimal.Decimal`, everything else is str / int / bool / None / list / dict.
+///
+/// Raises `ValidationError` (code `VALIDATION_FAILED`, every problem in
+/// `details["errors"]`) for a bad document, another `CompcodeError` for other failures.
+#[pyfunction]
+pub fn simulate(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    call(py, "simulate", doc)
+}
+
+/// Check a calculation document without calculating. Returns
+/// `{"valid": bool, "errors": [{"path", "code", "message", "suggestion"?}, ...]}` listing every
+/// problem, with paths like `plans[0].versions[0].config.rules[0].tiers[1].minThreshold`.
+///
+/// A problem the binding itself finds (a `float`, an unsupported Python type) raises
+/// `ValidationError` instead, since such a document cannot be handed to the engine.
+#[pyfunction]
+pub fn validate(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    call(py, "validate", doc)
+}
+
+/// Reconcile stored events with freshly computed ones (SPEC §12), purely: `input` is
+/// `{"existing": [event], "computed": [event], "locks"?: {"approved": [[repId, period]],
+/// "corrections": {key: amount}}, "landingPeriod"?}`; the answer is the change set (`written`,
+/// `updated`, `reversed`, `noop`, `clawbacks`, `locked`, `counters`). Amounts are `Decimal`.
+#[pyfunction]
+pub fn reconcile(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    call(py, "reconcile", input)
+}
+
+/// Run scripted orchestrator steps against a fresh in-memory store: `input` is
+/// `{"steps": [{"call", "at", "as"?, "args"?}]}`; the answer is `{"results": [{"ok": ...} |
+/// {"error": {"code", "status", "message", "details"}}]}`, one per step (a failing step does not
+/// raise). A host-implemented store is not supported yet.
+#[pyfunction]
+pub fn workflow(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    call(py, "workflow", input)
+}
+
+/// Run a named operation of the engine (one of `compcode.OPERATIONS`: `"simulate"`,
+/// `"validate"`, `"reconcile"`, `"workflow"`) on `input`, with the same conversions as the
+/// named functions. An unknown operation raises
+/// `NotFoundError` (code `NOT_FOUND`).
+#[pyfunction]
+pub fn run(py: Python<'_>, operation: &str, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    call(py, operation, input)
+}
+
+/// Test hook, not part of the API: panics inside the same guard every operation uses, so the
+/// test suite can check that a Rust panic raises `InternalError` and leaves the interpreter alive.
+#[pyfunction]
+pub fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    guarded(py, || panic!("deliberate panic from compcode._compcode._panic_for_tests"))
+}
