@@ -49,6 +49,11 @@ bash scripts/test-python.sh 2>&1 | tee target/test-python.log
 pypassed=$(grep -Eo '[0-9]+ passed' target/test-python.log | tail -1 | awk '{print $1}')
 passed=$((passed + ${pypassed:-0}))
 
+step "Node binding (bindings-node: addon, node --test, tsc, npm pack)"
+bash scripts/test-node.sh 2>&1 | tee target/test-node.log
+nodepassed=$(grep -Eo '^# pass [0-9]+' target/test-node.log | tail -1 | awk '{print $3}')
+passed=$((passed + ${nodepassed:-0}))
+
 if [ -f ../shared/checks/reference_check.py ]; then
   step "reference check (independently worked answers)"
   python3 ../shared/checks/reference_check.py --cmd "target/release/compcode simulate --json --no-trace {file}"
