@@ -80,7 +80,7 @@ pub fn reconcile(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>
 /// Run scripted orchestrator steps against a fresh in-memory store: `input` is
 /// `{"steps": [{"call", "at", "as"?, "args"?}]}`; the answer is `{"results": [{"ok": ...} |
 /// {"error": {"code", "status", "message", "details"}}]}`, one per step (a failing step does not
-/// raise). A host-implemented store is not supported yet.
+/// raise). For a store that lasts — built-in or your own database — use `compcode.Orchestrator`.
 #[pyfunction]
 pub fn workflow(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     call(py, "workflow", input)

@@ -6,9 +6,12 @@
 //! tree to `pythonize::depythonize`. Ints of any size reach the core as exact JSON numbers
 //! (pythonize's `arbitrary_precision` feature, matching the workspace's serde_json).
 //!
-//! Out: [`to_host`] is `pythonize::pythonize` (integers stay `int`; the core writes no other
-//! numbers) followed by turning the string values under `compcode_core::api::DECIMAL_FIELDS` keys
-//! into `decimal.Decimal`, built from the exact text.
+//! Out: [`to_host`] builds plain Python objects (integers stay `int`), turning the string values
+//! under `compcode_core::api::DECIMAL_FIELDS` keys — and any fractional JSON number — into
+//! `decimal.Decimal`, built from the exact text; never a `float`.
+//!
+//! Stored documents (a Python repository's records) go both ways as plain JSON types:
+//! [`json_to_py`] with [`Out::Store`] and [`from_store`].
 
 use crate::error::to_py_err;
 use compcode_core::{api::DECIMAL_FIELDS, Error, ErrorCode, Issue};
@@ -228,36 +231,262 @@ impl<'py> Walk<'py> {
     }
 }
 
+// ------------------------------------------------------------------------------------ out
+
+/// How [`json_to_py`] renders a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Out {
+    /// An answer for the host: the string values under the `DECIMAL_FIELDS` keys and every
+    /// fractional JSON number become `decimal.Decimal`, so no `float` ever reaches the host.
+    Host,
+    /// A stored document for a Python repository: plain JSON types. Strings stay strings; a
+    /// fractional JSON number (written only by hosts that pass JSON numbers, never by this
+    /// binding) is a `float` when that float gives the same number back, else a `Decimal`.
+    Store,
+}
+
 /// Converts a core answer into plain Python objects, with `decimal.Decimal` for the string values
 /// under the `DECIMAL_FIELDS` keys.
 pub fn to_host<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let obj = pythonize::pythonize(py, v).map_err(|e| {
-        to_py_err(py, &Error::new(ErrorCode::InternalError, format!("the result could not be converted: {e}")))
-    })?;
-    let keys: Vec<Bound<'py, PyString>> = DECIMAL_FIELDS.iter().map(|k| PyString::new(py, k)).collect();
-    decimals(&obj, &keys, decimal_type(py)?)?;
-    Ok(obj)
+    json_to_py(py, v, Out::Host)
 }
 
-fn decimals<'py>(obj: &Bound<'py, PyAny>, keys: &[Bound<'py, PyString>], decimal: &Bound<'py, PyType>) -> PyResult<()> {
-    if let Ok(d) = obj.cast::<PyDict>() {
-        for k in keys {
-            let Some(v) = d.get_item(k)? else { continue };
-            if let Ok(s) = v.cast::<PyString>() {
-                let exact = decimal.call1((s,)).map_err(|_| {
-                    let msg = format!("the engine wrote {} under `{k}`, which is not a decimal", repr(&v));
-                    to_py_err(obj.py(), &Error::new(ErrorCode::InternalError, msg))
-                })?;
-                d.set_item(k, exact)?;
+/// A JSON value as Python objects (see [`Out`]).
+pub fn json_to_py<'py>(py: Python<'py>, v: &Value, out: Out) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = decimal_type(py)?;
+    emit(py, v, out, decimal)
+}
+
+fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => number(py, n, out, decimal)?,
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(emit(py, item, out, decimal)?)?;
             }
+            list.into_any()
         }
-        for v in d.values().iter() {
-            decimals(&v, keys, decimal)?;
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, x) in map {
+                let value = match x {
+                    Value::String(s) if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) => {
+                        decimal.call1((s.as_str(),)).map_err(|_| {
+                            let msg = format!("the engine wrote {s:?} under `{k}`, which is not a decimal");
+                            to_py_err(py, &Error::new(ErrorCode::InternalError, msg))
+                        })?
+                    }
+                    _ => emit(py, x, out, decimal)?,
+                };
+                dict.set_item(k, value)?;
+            }
+            dict.into_any()
         }
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        for v in l.iter() {
-            decimals(&v, keys, decimal)?;
+    })
+}
+
+fn number<'py>(
+    py: Python<'py>,
+    n: &serde_json::Number,
+    out: Out,
+    decimal: &Bound<'py, PyType>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(i) = n.as_i64() {
+        return Ok(i.into_pyobject(py)?.into_any());
+    }
+    if let Some(u) = n.as_u64() {
+        return Ok(u.into_pyobject(py)?.into_any());
+    }
+    let text = n.as_str();
+    if !text.contains(['.', 'e', 'E']) {
+        return py.get_type::<PyInt>().call1((text,)); // an integer beyond 64 bits, exactly
+    }
+    if out == Out::Store {
+        if let Some(f) = lossless_f64(text) {
+            return Ok(PyFloat::new(py, f).into_any());
         }
     }
-    Ok(())
+    decimal.call1((text,))
+}
+
+/// The float of a JSON number's text when its shortest representation is the same number.
+fn lossless_f64(text: &str) -> Option<f64> {
+    let f: f64 = text.parse().ok()?;
+    if !f.is_finite() {
+        return None;
+    }
+    (normalized(text)? == normalized(&format!("{f:e}"))?).then_some(f)
+}
+
+/// A decimal text as (negative, significant digits, exponent): "1.50" and "15e-1" are equal.
+fn normalized(text: &str) -> Option<(bool, String, i64)> {
+    let (neg, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let trimmed = digits.trim_start_matches('0').trim_end_matches('0');
+    if trimmed.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let trailing = (digits.len() - digits.trim_end_matches('0').len()) as i64;
+    Some((neg, trimmed.to_string(), exp - frac.len() as i64 + trailing))
+}
+
+// ------------------------------------------------------------------------------------ store in
+
+/// Reads a document a Python repository gave back: plain JSON types, `int` of any size,
+/// `float` (finite), and `decimal.Decimal` as a JSON number of its exact text. On failure, the
+/// path of the offending value (`doc.plans[0].rate`) and what is wrong.
+pub fn from_store(obj: &Bound<'_, PyAny>) -> Result<Value, (String, String)> {
+    let py = obj.py();
+    let decimal = decimal_type(py).map_err(|e| (String::new(), e.to_string()))?.clone();
+    let mapping = MAPPING.import(py, "collections.abc", "Mapping").map_err(|e| (String::new(), e.to_string()))?.clone();
+    read_store(obj, &decimal, &mapping, 0)
+}
+
+fn seg_key(key: &str, (path, msg): (String, String)) -> (String, String) {
+    if path.is_empty() || path.starts_with('[') {
+        (format!("{key}{path}"), msg)
+    } else {
+        (format!("{key}.{path}"), msg)
+    }
+}
+
+fn read_store(
+    obj: &Bound<'_, PyAny>,
+    decimal: &Bound<'_, PyType>,
+    mapping: &Bound<'_, PyType>,
+    depth: usize,
+) -> Result<Value, (String, String)> {
+    let fail = |m: String| Err((String::new(), m));
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return s.to_cow().map(|t| Value::String(t.into_owned())).or_else(|e| fail(e.to_string()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        let text = obj.str().map_err(|e| (String::new(), e.to_string()))?.to_string();
+        return number_text(&text).map(Value::Number).map_or_else(|| fail(format!("the int {text}")), Ok);
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        return serde_json::Number::from_f64(v).map(Value::Number).map_or_else(|| fail(format!("the float {v}")), Ok);
+    }
+    if depth >= MAX_DEPTH {
+        return fail(format!("nested more than {MAX_DEPTH} levels deep"));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return read_items(d.iter().map(Ok), decimal, mapping, depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter().map_err(|e| (String::new(), e.to_string()))?.enumerate() {
+            let item = item.map_err(|e| (String::new(), e.to_string()))?;
+            out.push(read_store(&item, decimal, mapping, depth + 1).map_err(|e| seg_key(&format!("[{i}]"), e))?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if obj.is_instance(decimal).unwrap_or(false) {
+        let text = obj
+            .call_method1("__format__", ("f",))
+            .and_then(|t| t.extract::<String>())
+            .map_err(|e| (String::new(), e.to_string()))?;
+        return number_text(&text).map(Value::Number).map_or_else(|| fail(format!("the Decimal {text}")), Ok);
+    }
+    if obj.is_instance(mapping).unwrap_or(false) {
+        let items = obj.call_method0("items").and_then(|i| i.try_iter()).map_err(|e| (String::new(), e.to_string()))?;
+        let pairs = items.map(|kv| kv.and_then(|kv| kv.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()));
+        return read_items(pairs, decimal, mapping, depth);
+    }
+    fail(format!("unsupported type `{}` (a stored document holds JSON values)", type_name(obj)))
+}
+
+fn read_items<'py>(
+    pairs: impl Iterator<Item = PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)>>,
+    decimal: &Bound<'_, PyType>,
+    mapping: &Bound<'_, PyType>,
+    depth: usize,
+) -> Result<Value, (String, String)> {
+    let mut out = serde_json::Map::new();
+    for kv in pairs {
+        let (k, v) = kv.map_err(|e| (String::new(), e.to_string()))?;
+        let Ok(key) = k.cast::<PyString>() else {
+            return Err((String::new(), format!("keys must be strings, found the {} {}", type_name(&k), repr(&k))));
+        };
+        let key = key.to_cow().map_err(|e| (String::new(), e.to_string()))?.into_owned();
+        let value = read_store(&v, decimal, mapping, depth + 1).map_err(|e| seg_key(&key, e))?;
+        out.insert(key, value);
+    }
+    Ok(Value::Object(out))
+}
+
+/// A JSON number from its text, exactly (serde_json's `arbitrary_precision`).
+fn number_text(text: &str) -> Option<serde_json::Number> {
+    serde_json::from_str::<serde_json::Number>(text).ok()
+}
+
+// ------------------------------------------------------------------------------------ dates
+
+/// Reads an `at` argument: a `datetime.date` (not a `datetime`) or a `"YYYY-MM-DD"` string.
+/// Anything else raises `ValidationError` with path `at`.
+pub fn to_date(obj: &Bound<'_, PyAny>) -> PyResult<chrono::NaiveDate> {
+    let py = obj.py();
+    let bad = |message: String| {
+        let issue = Issue { path: "at".into(), code: "invalid_date", message, suggestion: None };
+        Err(to_py_err(py, &Error::validation(vec![issue])))
+    };
+    let text = if obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+        return bad(format!("found the datetime {}: pass a datetime.date or a \"YYYY-MM-DD\" string", repr(obj)));
+    } else if obj.is_instance(DATE.import(py, "datetime", "date")?)? {
+        obj.call_method0("isoformat")?.extract::<String>()?
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else {
+        return bad(format!("`at` must be a datetime.date or a \"YYYY-MM-DD\" string, found {}", repr(obj)));
+    };
+    match compcode_core::period::parse_date(&text, false) {
+        Some(d) => Ok(d),
+        None => bad(format!("`at` must be a date as \"YYYY-MM-DD\", found {text:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_used_only_when_they_give_the_same_number_back() {
+        for ok in ["0.08", "1.0", "1.25", "1.50", "-0.5", "1e21", "2.5E-3", "0.0"] {
+            assert!(lossless_f64(ok).is_some(), "{ok}");
+        }
+        for lossy in ["0.12345678901234567890", "1e400", "123456789012345678.5"] {
+            assert!(lossless_f64(lossy).is_none(), "{lossy}");
+        }
+        assert_eq!(normalized("1.50"), normalized("15e-1"));
+        assert_eq!(normalized("-0.0"), normalized("0"));
+        assert_ne!(normalized("-1"), normalized("1"));
+    }
 }

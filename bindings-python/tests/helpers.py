@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import sys
+import typing
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List, Union
 
 import compcode
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_ROOT = REPO / "spec-fixtures"
+EXAMPLES = REPO / "bindings-python" / "examples"
 
 
 def fixture_files() -> list[Path]:
@@ -94,3 +97,40 @@ def match(expected: Any, actual: Any, path: str = "") -> str | None:
     if ek == ak and expected == actual:
         return None
     return f"{path}: expected {_short(expected)}, got {_short(actual)}"
+
+
+def conforms(value: Any, tp: Any, path: str) -> list[str]:
+    """Problems of `value` against the annotation `tp` (TypedDict, Optional, List, Dict, scalars)."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return []
+    if origin is typing.Literal:
+        return [] if value in typing.get_args(tp) else [f"{path}: {value!r} is not one of {typing.get_args(tp)}"]
+    if origin is Union:
+        if any(not conforms(value, arm, path) for arm in typing.get_args(tp)):
+            return []
+        return [f"{path}: {value!r} is none of {tp}"]
+    if tp is type(None):
+        return [] if value is None else [f"{path}: {value!r} is not None"]
+    if origin in (list, List):
+        if not isinstance(value, list):
+            return [f"{path}: {type(value).__name__} is not a list"]
+        (item,) = typing.get_args(tp)
+        return [p for i, v in enumerate(value) for p in conforms(v, item, f"{path}[{i}]")]
+    if origin in (dict, Dict):
+        return [] if isinstance(value, dict) else [f"{path}: {type(value).__name__} is not a dict"]
+    if typing.is_typeddict(tp) if sys.version_info >= (3, 10) else hasattr(tp, "__required_keys__"):
+        if not isinstance(value, dict):
+            return [f"{path}: {type(value).__name__} is not a dict ({tp.__name__})"]
+        hints = typing.get_type_hints(tp)
+        problems = [f"{path}.{k}: missing ({tp.__name__})" for k in tp.__required_keys__ if k not in value]
+        problems += [f"{path}.{k}: not in {tp.__name__}" for k in value if k not in hints]
+        for k, v in value.items():
+            if k in hints:
+                problems += conforms(v, hints[k], f"{path}.{k}")
+        return problems
+    if tp is int:
+        return [] if type(value) is int else [f"{path}: {value!r} is not an int"]
+    if tp in (str, bool, Decimal):
+        return [] if type(value) is tp else [f"{path}: {value!r} is not a {tp.__name__}"]
+    raise AssertionError(f"unhandled annotation {tp!r}")

@@ -43,6 +43,8 @@ def test_readme_example_is_short() -> None:
 def test_package_doctest() -> None:
     result = doctest.testmod(compcode, verbose=False)
     assert result.attempted >= 1 and result.failed == 0
+    result = doctest.testmod(compcode._orchestrator, verbose=False)
+    assert result.attempted >= 2 and result.failed == 0
 
 
 def test_quickstart_example_runs() -> None:
@@ -54,3 +56,14 @@ def test_quickstart_example_runs() -> None:
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1].split()[0] == "total"
+
+
+def test_sqlite3_store_example_runs(tmp_path: "Path") -> None:
+    script = REPO / "bindings-python" / "examples" / "sqlite3_repository.py"
+    db = tmp_path / "example.db"
+    r = subprocess.run([sys.executable, str(script), str(db)], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "conformance: every check passed"
+    assert lines[-1] == "alice,Alice,,2026-Q1,net,,,,,,16000.00,"
+    assert db.is_file()

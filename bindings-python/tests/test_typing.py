@@ -58,6 +58,30 @@ def test_mypy_strict_rejects_misuse(tmp_path: Path) -> None:
     assert len(lines) == 3, r.stdout
 
 
+def test_mypy_strict_accepts_the_sqlite3_store() -> None:
+    r = mypy("examples/sqlite3_repository.py")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy_strict_rejects_orchestrator_misuse(tmp_path: Path) -> None:
+    bad = tmp_path / "misuse_orchestrator.py"
+    bad.write_text(
+        "import compcode\n"
+        "o = compcode.Orchestrator(compcode.MemoryRepository())\n"
+        "run = o.upsert_deal({}, at='2026-01-01')\n"
+        "n: str = run['eventsWritten']\n"
+        "o.upsert_rep({}, '2026-01-01')\n"
+        "compcode.Orchestrator(object())\n"
+        "amount: str = o.events(at='2026-01-01')[0]['amount']\n"
+        "ok: bool = run['statementLocked']\n",
+        encoding="utf-8",
+    )
+    r = mypy(str(bad))
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = [line for line in r.stdout.splitlines() if ": error:" in line]
+    assert {line.split(":")[1] for line in lines} == {"4", "5", "6", "7"}, r.stdout  # line 8 is right
+
+
 @pytest.mark.skipif(
     sys.version_info < (3, 10), reason="stubtest on 3.9 misreads typing.Any / TypedDict imported by _types.py"
 )

@@ -6,6 +6,11 @@ Every function takes and returns plain Python objects. Decimals come back as
 :class:`datetime.date` or ``"YYYY-MM-DD"`` strings. Failures raise :class:`CompcodeError`
 subclasses carrying ``.code``, ``.status``, ``.message`` and ``.details``.
 
+:class:`Orchestrator` runs the stateful workflows (ledger, statements, true-ups, audit) over a
+built-in store (:class:`MemoryRepository`, :class:`SqliteRepository`) or your own database: any
+object with ``get``, ``list`` and ``commit`` (:class:`Repository`; check it with
+:func:`run_conformance`).
+
 >>> import compcode
 >>> compcode.validate({"asOf": "2026-13-01", "reps": [], "plans": [], "deals": []})["errors"][0]["code"]
 'invalid_date'
@@ -14,52 +19,91 @@ subclasses carrying ``.code``, ``.status``, ``.message`` and ``.details``.
 from ._compcode import (
     DECIMAL_FIELDS,
     OPERATIONS,
+    WORKFLOWS,
     CompcodeError,
     ConflictError,
     ForbiddenError,
     InternalError,
+    MemoryRepository,
     NotFoundError,
+    SqliteRepository,
     UnauthorizedError,
     ValidationError,
     __version__,
     reconcile,
     run,
+    run_conformance,
     simulate,
     validate,
     workflow,
 )
+from ._orchestrator import DateLike, Orchestrator
 from ._types import (
+    AuditEntry,
     DealResult,
+    DeleteWrite,
     Diagnostic,
     Event,
+    HistoryRow,
     Issue,
+    LedgerEvent,
+    PutWrite,
     QuotaStatus,
+    RecordQuery,
+    Repository,
     RuleBreakdown,
+    RunReport,
     SimulateResult,
+    Statement,
+    StatementLine,
+    StatementVersion,
+    StoredRecord,
+    TrueUpResult,
     ValidateResult,
+    Write,
 )
 
 __all__ = [
     "DECIMAL_FIELDS",
+    "AuditEntry",
     "CompcodeError",
     "ConflictError",
+    "DateLike",
     "DealResult",
+    "DeleteWrite",
     "Diagnostic",
     "Event",
     "ForbiddenError",
+    "HistoryRow",
     "InternalError",
     "Issue",
+    "LedgerEvent",
+    "MemoryRepository",
     "NotFoundError",
     "OPERATIONS",
+    "Orchestrator",
+    "PutWrite",
     "QuotaStatus",
+    "RecordQuery",
+    "Repository",
     "RuleBreakdown",
+    "RunReport",
     "SimulateResult",
+    "SqliteRepository",
+    "Statement",
+    "StatementLine",
+    "StatementVersion",
+    "StoredRecord",
+    "TrueUpResult",
     "UnauthorizedError",
     "ValidateResult",
     "ValidationError",
+    "WORKFLOWS",
+    "Write",
     "__version__",
     "reconcile",
     "run",
+    "run_conformance",
     "simulate",
     "validate",
     "workflow",

@@ -1,8 +1,12 @@
 """Type stubs of the native module ``compcode._compcode`` (built from ``bindings-python/src``)."""
 
-from typing import Any, Dict, Literal, Mapping, Tuple, overload
+import datetime
+import os
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, overload
 
-from ._types import SimulateResult, ValidateResult
+from typing_extensions import Self, disjoint_base, final
+
+from ._types import Repository, SimulateResult, StoredRecord, ValidateResult
 
 __all__ = [
     "simulate",
@@ -10,7 +14,11 @@ __all__ = [
     "reconcile",
     "workflow",
     "run",
+    "run_conformance",
     "_panic_for_tests",
+    "Orchestrator",
+    "MemoryRepository",
+    "SqliteRepository",
     "CompcodeError",
     "ValidationError",
     "UnauthorizedError",
@@ -20,12 +28,14 @@ __all__ = [
     "InternalError",
     "DECIMAL_FIELDS",
     "OPERATIONS",
+    "WORKFLOWS",
     "__version__",
 ]
 
 __version__: str
 DECIMAL_FIELDS: Tuple[str, ...]
 OPERATIONS: Tuple[str, ...]
+WORKFLOWS: Tuple[str, ...]
 
 def simulate(doc: Mapping[str, Any]) -> SimulateResult: ...
 def validate(doc: Mapping[str, Any]) -> ValidateResult: ...
@@ -38,6 +48,37 @@ def run(operation: Literal["validate"], input: Mapping[str, Any]) -> ValidateRes
 @overload
 def run(operation: str, input: Any) -> Dict[str, Any]: ...
 def _panic_for_tests() -> None: ...
+def run_conformance(factory: Callable[[], Repository]) -> None: ...
+
+@disjoint_base
+class Orchestrator:
+    def __new__(cls, repository: Repository) -> Self: ...
+    @property
+    def repository(self) -> Repository: ...
+    def call(
+        self,
+        name: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        actor: Optional[str] = None,
+        at: Union[datetime.date, str],
+    ) -> Any: ...
+
+@final
+class MemoryRepository:
+    def __new__(cls) -> Self: ...
+    def get(self, collection: str, id: str) -> Optional[StoredRecord]: ...
+    def list(self, collection: str, query: Optional[Mapping[str, Any]] = None) -> List[StoredRecord]: ...
+    def commit(self, writes: Iterable[Mapping[str, Any]]) -> None: ...
+
+@final
+class SqliteRepository:
+    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> Self: ...
+    @property
+    def path(self) -> str: ...
+    def get(self, collection: str, id: str) -> Optional[StoredRecord]: ...
+    def list(self, collection: str, query: Optional[Mapping[str, Any]] = None) -> List[StoredRecord]: ...
+    def commit(self, writes: Iterable[Mapping[str, Any]]) -> None: ...
 
 class CompcodeError(Exception):
     code: str
