@@ -384,7 +384,10 @@ export type DiagnosticCode =
   | 'payout_base_missing'
   | 'deleted'
   | 'condition_value_unreadable'
-  | 'variable_target_missing';
+  | 'variable_target_missing'
+  | 'formula_missing_field'
+  | 'formula_division_by_zero'
+  | 'arithmetic_overflow';
 
 /** A skip and its reason; fields that do not apply are null. */
 export interface Diagnostic {
@@ -419,7 +422,13 @@ export type IssueCode =
   | 'unknown_reference'
   | 'split_over_100'
   | 'invalid_operator'
-  | 'invalid_condition_value';
+  | 'invalid_condition_value'
+  | 'out_of_range'
+  | 'formula_syntax'
+  | 'formula_too_complex'
+  | 'formula_missing_field'
+  | 'formula_division_by_zero'
+  | 'arithmetic_overflow';
 
 /** One problem of the input. */
 export interface ValidationIssue {

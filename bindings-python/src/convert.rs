@@ -274,7 +274,9 @@ fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>)
             let dict = PyDict::new(py);
             for (k, x) in map {
                 let value = match x {
-                    Value::String(s) if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) => {
+                    // Only plain decimal text becomes a Decimal: v0 contexts echo the host's own field
+                    // names, so a host field called `amount` may hold any text and stays a string.
+                    Value::String(s) if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) && plain_decimal(s) => {
                         decimal.call1((s.as_str(),)).map_err(|_| {
                             let msg = format!("the engine wrote {s:?} under `{k}`, which is not a decimal");
                             to_py_err(py, &Error::new(ErrorCode::InternalError, msg))
@@ -287,6 +289,15 @@ fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>)
             dict.into_any()
         }
     })
+}
+
+/// `-?[0-9]+(\.[0-9]+)?`: the only text the engine writes for a decimal.
+fn plain_decimal(s: &str) -> bool {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let mut parts = body.splitn(2, '.');
+    let int_ok = parts.next().is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok = parts.next().map_or(true, |f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    int_ok && frac_ok
 }
 
 fn number<'py>(

@@ -211,8 +211,9 @@ def test_run_is_the_generic_entry_point() -> None:
 def test_every_core_operation_is_a_function() -> None:
     assert set(compcode.OPERATIONS) >= {"simulate", "validate"}
     for op in compcode.OPERATIONS:
-        fn = getattr(compcode, op)
-        assert callable(fn) and op in compcode.__all__ and fn.__doc__
+        name = op.replace(".", "_")  # rules_v0.validate → compcode.rules_v0_validate
+        fn = getattr(compcode, name)
+        assert callable(fn) and name in compcode.__all__ and fn.__doc__
         with pytest.raises(compcode.ValidationError):
             fn({"x": 0.5})
 
@@ -360,3 +361,10 @@ def test_a_rust_panic_raises_internal_error_and_the_interpreter_lives_on() -> No
 def test_wrong_argument_types_are_type_errors() -> None:
     with pytest.raises(TypeError):
         compcode.run(1, {})  # type: ignore[call-overload]
+
+
+def test_context_fields_named_like_decimals_stay_text() -> None:
+    # a v0 context echoes the host's own field names: `amount` holding text stays text
+    out = compcode.rules_v0_evaluate({"rules": [], "context": {"amount": "n/a", "base": "12.50"}})
+    assert out["context"]["amount"] == "n/a"
+    assert out["context"]["base"] == Decimal("12.50")

@@ -283,7 +283,7 @@ impl IssueIn {
 }
 
 fn intern_code(c: &str) -> &'static str {
-    const CODES: [&str; 16] = [
+    const CODES: [&str; 19] = [
         "invalid_json",
         "required",
         "unknown_field",
@@ -300,6 +300,9 @@ fn intern_code(c: &str) -> &'static str {
         "split_over_100",
         "invalid_operator",
         "invalid_condition_value",
+        "formula_syntax",
+        "formula_too_complex",
+        "arithmetic_overflow",
     ];
     CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
 }
@@ -485,7 +488,19 @@ fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
 }
 
 /// Every operation [`run`] accepts.
-pub const OPERATIONS: &[&str] = &["simulate", "validate", "reconcile", "workflow"];
+pub const OPERATIONS: &[&str] = &[
+    "simulate",
+    "validate",
+    "reconcile",
+    "workflow",
+    "rules_v0.validate",
+    "rules_v0.evaluate",
+    "formula.evaluate",
+    "commissionflow.import",
+    "commissionflow.calculate",
+    "commissionflow.transition",
+    "commissionflow.list",
+];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
 /// {approved: [[repId, period]], corrections: {key: amount}}, landingPeriod?}` → the change set.
@@ -588,6 +603,20 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// runners use. Operations: [`OPERATIONS`]. Output is a JSON value; errors are
 /// [`Error`]s.
 ///
+/// | operation | function | input → output |
+/// | --- | --- | --- |
+/// | `simulate` | [`simulate`] | calculation document → simulate result |
+/// | `validate` | [`validate`] | calculation document → `{valid, errors}` |
+/// | `reconcile` | [`reconcile_op`] | `{existing, computed, locks?}` → change set |
+/// | `workflow` | [`workflow`] | `{steps}` → `{results}` |
+/// | `rules_v0.validate` | [`crate::rules_v0::validate_op`] | v0 rule or `{rules}` → `{valid, errors}` |
+/// | `rules_v0.evaluate` | [`crate::rules_v0::evaluate_op`] | `{rules, context}` → `{context, trace, fired}` |
+/// | `formula.evaluate` | [`crate::rules_v0::formula_op`] | `{formula, context?}` → `{result, references, inputs}` |
+/// | `commissionflow.import` | [`crate::commissionflow::import_op`] | `{plan}` → CompCode plan |
+/// | `commissionflow.calculate` | [`crate::commissionflow::calculate_op`] | `{calculatedAt, plans, sales, users?, settings?}` → `{commissions, diagnostics}` |
+/// | `commissionflow.transition` | [`crate::commissionflow::transition_op`] | `{commission(s), ids?, status, at}` → moved record(s) |
+/// | `commissionflow.list` | [`crate::commissionflow::list_op`] | `{commissions, page?, limit?, status?, userId?, startDate?, endDate?}` → `{commissions, pagination}` |
+///
 /// ```
 /// use serde_json::json;
 /// let out = compcode_core::api::run("validate", &json!({})).unwrap();
@@ -600,6 +629,13 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "validate" => serde_json::to_value(validate(input)),
         "reconcile" => return reconcile_op(input),
         "workflow" => return workflow(input),
+        "rules_v0.validate" => serde_json::to_value(crate::rules_v0::validate_op(input)),
+        "rules_v0.evaluate" => return crate::rules_v0::evaluate_op(input),
+        "formula.evaluate" => return crate::rules_v0::formula_op(input),
+        "commissionflow.import" => return crate::commissionflow::import_op(input),
+        "commissionflow.calculate" => return crate::commissionflow::calculate_op(input),
+        "commissionflow.transition" => return crate::commissionflow::transition_op(input),
+        "commissionflow.list" => return crate::commissionflow::list_op(input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

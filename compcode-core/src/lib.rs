@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod calc;
+pub mod commissionflow;
 pub mod condition;
 pub mod conformance;
 pub mod decimal;
@@ -37,6 +38,7 @@ pub mod model;
 pub mod orchestrator;
 pub mod period;
 pub mod repository;
+pub mod rules_v0;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, Issue, Result};

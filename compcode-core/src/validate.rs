@@ -695,7 +695,13 @@ impl Reader {
             }
         };
         if let PayoutBase::Formula(f) = &payout_base {
-            self.issue(join(path, "payoutBase"), "invalid_value", format!("formula payout bases (`={f}`) need the formula evaluator (SPEC §10), which this version of compcode does not have yet"));
+            // A formula base is compiled here only to check it (SPEC §10, §18.29); the issue code
+            // is the formula's own (`formula_syntax`, `formula_too_complex`, `arithmetic_overflow`)
+            // and the position counts characters of the formula after the `=`.
+            if let Err(e) = crate::rules_v0::formula::Formula::parse(f) {
+                let message = format!("payoutBase formula `{f}` (positions count from after the `=`): {}", e.message);
+                self.issue(join(path, "payoutBase"), e.code.as_str(), message);
+            }
         }
         let depends_on = self.string(m, path, "dependsOn", false);
         let cascade_base = self

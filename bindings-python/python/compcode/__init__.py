@@ -38,6 +38,15 @@ from ._compcode import (
     workflow,
 )
 from ._orchestrator import DateLike, Orchestrator
+from ._operations import (
+    commissionflow_calculate,
+    commissionflow_import,
+    commissionflow_list,
+    commissionflow_transition,
+    formula_evaluate,
+    rules_v0_evaluate,
+    rules_v0_validate,
+)
 from ._types import (
     AuditEntry,
     DealResult,
@@ -64,6 +73,13 @@ from ._types import (
 )
 
 __all__ = [
+    "commissionflow_calculate",
+    "commissionflow_import",
+    "commissionflow_list",
+    "commissionflow_transition",
+    "formula_evaluate",
+    "rules_v0_evaluate",
+    "rules_v0_validate",
     "DECIMAL_FIELDS",
     "AuditEntry",
     "CompcodeError",

@@ -11,11 +11,12 @@ mod periodic;
 mod pricing;
 pub mod tiers;
 
-use crate::condition::eval_all;
+use crate::condition::{deal_field, eval_all, FieldValue};
 use crate::decimal::round_money;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::*;
 use crate::period::{parse_date, Period};
+use crate::rules_v0::formula::{Formula, FormulaError, Ref};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -146,6 +147,9 @@ pub(crate) struct Entry<'a> {
 /// (rep, plan, rule name, period) → entries.
 pub(crate) type GroupKey<'a> = (usize, usize, &'a str, Period);
 
+/// Formula `payoutBase`s, compiled once per plan version: (plan, version, rule) → formula.
+pub(crate) type Formulas = BTreeMap<(usize, usize, usize), std::result::Result<Formula, FormulaError>>;
+
 /// Shared state of one calculation.
 pub(crate) struct Ctx<'a> {
     pub doc: &'a CalcDoc,
@@ -153,6 +157,7 @@ pub(crate) struct Ctx<'a> {
     pub quotas: index::QuotaMap<'a>,
     pub diags: Diags<'a>,
     pub trace: bool,
+    pub formulas: Formulas,
 }
 
 /// The diagnostics of a calculation.
@@ -337,8 +342,14 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
             return Err(Error::new(ErrorCode::NotFound, format!("scope.planId `{p}` is not a plan in this document")));
         }
     }
-    let mut ctx =
-        Ctx { doc, ix, quotas: BTreeMap::new(), diags: Diags { doc, list: Vec::new() }, trace: doc.options.trace };
+    let mut ctx = Ctx {
+        doc,
+        ix,
+        quotas: BTreeMap::new(),
+        diags: Diags { doc, list: Vec::new() },
+        trace: doc.options.trace,
+        formulas: compile_formulas(doc),
+    };
     check_scope_period(&ctx)?;
     ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
 
@@ -478,6 +489,40 @@ fn check_currencies<'x, 'a: 'x>(
     Ok(())
 }
 
+/// Compiles every formula `payoutBase` once (SPEC §10): per plan version, never per deal.
+fn compile_formulas(doc: &CalcDoc) -> Formulas {
+    let mut out = BTreeMap::new();
+    for (pi, p) in doc.plans.iter().enumerate() {
+        for (vi, v) in p.versions.iter().enumerate() {
+            for (ri, r) in v.config.rules.iter().enumerate() {
+                if let PayoutBase::Formula(f) = &r.payout_base {
+                    out.insert((pi, vi, ri), Formula::parse(f));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A deal value as a formula reference (SPEC §18.29: references resolve like condition fields,
+/// attributes first).
+fn deal_ref(deal: &Deal, name: &str) -> Ref {
+    match deal_field(deal, name) {
+        None => Ref::Missing,
+        Some(FieldValue::Number(d)) => Ref::Number(d),
+        Some(FieldValue::Json(v)) => match crate::validate::field_decimal(v) {
+            Some(d) => Ref::Number(d),
+            None => Ref::NotNumeric(format!("the value {v}")),
+        },
+        Some(FieldValue::Text(t)) => match crate::decimal::parse_decimal(t.trim()) {
+            Some(d) => Ref::Number(d),
+            None => Ref::NotNumeric(format!("the text {t:?}")),
+        },
+        Some(FieldValue::Date(d)) => Ref::NotNumeric(format!("the date {d}")),
+        Some(FieldValue::Bool(b)) => Ref::NotNumeric(format!("the boolean {b}")),
+    }
+}
+
 type Collected<'a> = (BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>, Vec<(usize, usize)>, usize);
 
 /// Walks every deal and credit and places eligible entries in their groups, recording why the
@@ -528,13 +573,13 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         match credit_date(deal, rule) {
                             None => missing_date = true,
                             Some(d) if doc.plans[plan].version_on(d) == Some(vi) => {
-                                chosen = Some((vi, rule, d));
+                                chosen = Some((vi, ri, rule, d));
                                 break;
                             }
                             Some(_) => {}
                         }
                     }
-                    let Some((vi, rule, date)) = chosen else {
+                    let Some((vi, ri, rule, date)) = chosen else {
                         if missing_date {
                             ctx.diags.add(
                                 "credit_date_missing",
@@ -644,6 +689,30 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                                 continue;
                             }
                         },
+                        PayoutBase::Formula(text) => {
+                            let value = match ctx.formulas.get(&(plan, vi, ri)) {
+                                Some(Ok(f)) => f.eval(|name| deal_ref(deal, name)),
+                                Some(Err(e)) => Err(e.clone()),
+                                None => Formula::parse(text).and_then(|f| f.eval(|name| deal_ref(deal, name))),
+                            };
+                            match value {
+                                Ok(v) => Some(v.mul_c(share)?),
+                                Err(e) => {
+                                    // a runtime error makes the deal ineligible for the rule (SPEC §18.29)
+                                    let at = e.position.map(|p| format!(" at character {p}")).unwrap_or_default();
+                                    ctx.diags.add(
+                                        e.code.as_str(),
+                                        Some(di),
+                                        Some(rep),
+                                        Some(plan),
+                                        Some(rule_name),
+                                        Some(period),
+                                        format!("payoutBase formula `{text}`{at}: {}", e.message),
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
                         _ => None,
                     };
                     let credited = measure.mul_c(share)?;

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 /// What a rule's rates multiply (SPEC §6 `payoutBase`, §8.5): the (sized) credited value, a flat
-/// `one` (the credit share per deal, 1 per period), the variable target, or a field total.
+/// `one` (the credit share per deal, 1 per period), the variable target, or a field or formula
+/// total.
 /// Flat-like bases earn nothing on a zero or negative value.
 pub(crate) fn payout_base(
     rule: &Rule,
@@ -23,8 +24,9 @@ pub(crate) fn payout_base(
         PayoutBase::Measure => value,
         PayoutBase::One if positive => one,
         PayoutBase::VariableTarget if positive => quota.and_then(|q| q.variable_target).unwrap_or_default(),
-        PayoutBase::One | PayoutBase::VariableTarget | PayoutBase::Formula(_) => Decimal::ZERO,
-        PayoutBase::Field(_) => field.unwrap_or_default(),
+        PayoutBase::One | PayoutBase::VariableTarget => Decimal::ZERO,
+        // a field or a formula, read per deal in `collect` and already scaled by the share
+        PayoutBase::Field(_) | PayoutBase::Formula(_) => field.unwrap_or_default(),
     }
 }
 

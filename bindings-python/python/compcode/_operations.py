@@ -1,0 +1,54 @@
+"""The core operations whose names have a dot (``rules_v0.validate`` …), as Python functions
+named with an underscore (``rules_v0_validate``). Each is ``run(operation, input)``: plain
+Python objects in and out, the same decimal safety and errors as every other function."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from ._compcode import run
+
+
+def rules_v0_validate(rules: Any) -> Dict[str, Any]:
+    """Validates No-code rules v0 (one rule, or ``{"rules": [...]}``) against the v0 schema:
+    ``{"valid", "errors": [{"path", "code", "message"}]}`` listing every violation."""
+    out: Dict[str, Any] = run("rules_v0.validate", rules)
+    return out
+
+
+def rules_v0_evaluate(input: Any) -> Dict[str, Any]:
+    """Evaluates v0 rules on a context: ``{"rules", "context"}`` → the final ``context``, a
+    ``trace`` of every rule and action, and the ids of the rules that ``fired``."""
+    out: Dict[str, Any] = run("rules_v0.evaluate", input)
+    return out
+
+
+def formula_evaluate(input: Any) -> Dict[str, Any]:
+    """Evaluates a formula in exact decimals: ``{"formula", "context"?}`` → ``{"result",
+    "references", "inputs"}``; formula errors raise with ``details["position"]``."""
+    out: Dict[str, Any] = run("formula.evaluate", input)
+    return out
+
+
+def commissionflow_import(input: Any) -> Dict[str, Any]:
+    """Imports a CommissionFlow plan (``{"plan"}``) as a compcode plan."""
+    out: Dict[str, Any] = run("commissionflow.import", input)
+    return out
+
+
+def commissionflow_calculate(input: Any) -> Dict[str, Any]:
+    """Calculates CommissionFlow commissions for sales, each with its ``explanation``."""
+    out: Dict[str, Any] = run("commissionflow.calculate", input)
+    return out
+
+
+def commissionflow_transition(input: Any) -> Dict[str, Any]:
+    """Moves commissions PENDING → APPROVED → PAID (any other step is ``ConflictError``)."""
+    out: Dict[str, Any] = run("commissionflow.transition", input)
+    return out
+
+
+def commissionflow_list(input: Any) -> Dict[str, Any]:
+    """Filters and paginates commissions (status, userId, startDate, endDate, page, limit)."""
+    out: Dict[str, Any] = run("commissionflow.list", input)
+    return out
