@@ -469,13 +469,20 @@ export interface ErrorDetails {
   [key: string]: unknown;
 }
 
-/** The error every function of this package throws. */
+/**
+ * The error every function of this package throws. A repository reports a lost race (a failed
+ * version check) by throwing one with code `CONFLICT`:
+ * `new CompcodeError(message, 'CONFLICT', 409, { collection, id })`.
+ */
 export class CompcodeError extends Error {
+  constructor(message: string, code: ErrorCode, status?: number, details?: ErrorDetails);
   readonly name: 'CompcodeError';
   readonly code: ErrorCode;
   /** HTTP-style: 400, 404, 409, 422, 500, … */
   readonly status: number;
   readonly details: ErrorDetails;
+  /** For an error that came from a repository of yours: what its method threw. */
+  cause?: unknown;
 }
 
 /** Every `ErrorCode`, in the engine's order. */
@@ -493,3 +500,445 @@ export function validate(doc: CalcDocument | object): ValidateResult;
 export function run(operation: 'simulate', input: CalcDocument): SimulateResult;
 export function run(operation: 'validate', input: CalcDocument | object): ValidateResult;
 export function run(operation: string, input: unknown): unknown;
+
+// ---- the orchestrator: workflows over a repository (SPEC §12–§17) ---------------------------
+
+/** The collections compcode stores. */
+export type CollectionName =
+  | 'settings'
+  | 'reps'
+  | 'plans'
+  | 'assignments'
+  | 'quotas'
+  | 'overrides'
+  | 'deals'
+  | 'events'
+  | 'history'
+  | 'statements'
+  | 'adjustments'
+  | 'true_ups'
+  | 'comments'
+  | 'audit';
+
+/** One stored record: an id, the indexed attributes, a version and the JSON document. */
+export interface StoredRecord {
+  /** Unique within the collection. */
+  id: string;
+  /** Indexed: the rep the record belongs to. */
+  repId: string | null;
+  /** Indexed: the period. */
+  period: string | null;
+  /** Indexed: the deal. */
+  dealId: string | null;
+  /** Set by the store on every put: the stored version + 1 (1 for a new record). */
+  version: number;
+  /** The document (decimals in it are strings; numbers are the JS numbers you passed). */
+  doc: JsonValue;
+}
+
+/** A filter on the indexed attributes: every non-null one must match. */
+export interface RecordQuery {
+  repId: string | null;
+  period: string | null;
+  dealId: string | null;
+}
+
+/** Insert or replace a record. */
+export interface PutWrite {
+  op: 'put';
+  collection: CollectionName;
+  /** Its `version` is 0 and ignored: the store sets the new version. */
+  record: StoredRecord;
+  /** 0 = must not exist, n = must be at version n, null = unconditional. A mismatch: throw a `CONFLICT`. */
+  expectedVersion: number | null;
+}
+
+/** Remove a record (a missing one is not an error). */
+export interface DeleteWrite {
+  op: 'delete';
+  collection: CollectionName;
+  id: string;
+}
+
+export type Write = PutWrite | DeleteWrite;
+
+/**
+ * Your own database, for `new Orchestrator(repository)`: three synchronous methods, called
+ * while a workflow runs. Check an implementation with `runConformance(() => new MyStore())`.
+ */
+export interface Repository {
+  /** The record, or null (or undefined) when there is none. */
+  get(collection: CollectionName, id: string): StoredRecord | null | undefined;
+  /** The records matching `query`, ordered by id (compcode re-filters and sorts what you return). */
+  list(collection: CollectionName, query: RecordQuery): StoredRecord[];
+  /**
+   * Applies every write or none, in one transaction. A failed `expectedVersion` check: throw
+   * `new CompcodeError(message, 'CONFLICT', 409)` (the orchestrator recomputes and retries).
+   * Anything else thrown fails the workflow with `INTERNAL_ERROR` naming the method.
+   */
+  commit(writes: Write[]): void;
+}
+
+/** An in-memory repository (tests, previews). Orchestrators given the same object share its records. */
+export class MemoryRepository implements Repository {
+  constructor();
+  get(collection: CollectionName, id: string): StoredRecord | null;
+  list(collection: CollectionName, query?: Partial<RecordQuery> | null): StoredRecord[];
+  commit(writes: Write[]): void;
+}
+
+/**
+ * compcode's SQLite store (compiled in): a database file, created and migrated on open;
+ * `':memory:'` for a private one.
+ */
+export class SqliteRepository implements Repository {
+  constructor(path: string);
+  /** The database path given when opening. */
+  readonly path: string;
+  get(collection: CollectionName, id: string): StoredRecord | null;
+  list(collection: CollectionName, query?: Partial<RecordQuery> | null): StoredRecord[];
+  commit(writes: Write[]): void;
+}
+
+/** Who acts and when: the last argument of every workflow. */
+export interface CallContext {
+  /** A rep id whose role is read from the store; null/undefined = the host itself (trusted like an admin). */
+  actor?: string | null;
+  /** The date the workflow runs as of, `YYYY-MM-DD` (compcode never reads the clock; a `Date` is refused). */
+  at: DateString;
+}
+
+export type LineStatus = 'PENDING' | 'APPROVED' | 'PAID' | 'REVERSED';
+
+export type RunOutcome = 'processed' | 'owner_changed' | 'deleted' | 'manual_reverse';
+
+/** A stored payout line: the current state of one idempotency key. */
+export interface LedgerEvent {
+  /** The compact JSON array of the key parts. */
+  idempotencyKey: string;
+  dealId: string | null;
+  repId: string;
+  planId: string;
+  planVersionId: string;
+  ruleName: string;
+  executionPhase: ExecutionPhase | 'true_up' | 'clawback';
+  period: PeriodString;
+  amount: string;
+  tierName: string | null;
+  rateApplied: string | null;
+  attainment: string | null;
+  base: string | null;
+  milestone: number | null;
+  sourceRepId: string | null;
+  role: string | null;
+  /** The line's date (a periodic or cascade line's last day). */
+  creditDate: DateString;
+  status: LineStatus;
+  batchId: string | null;
+  paidAt: string | null;
+  /** Beside a locked key: what it would be now. */
+  held: HeldResult | null;
+  /** True-ups and clawbacks: the period corrected. */
+  referencesPeriod: PeriodString | null;
+  trueUpId: string | null;
+  trace: TraceStep[];
+}
+
+export interface HeldResult {
+  /** The amount the key would have now (0 when no longer computed). */
+  amount: string;
+  event: LedgerEvent | null;
+}
+
+/** One key's change in a run. */
+export interface LedgerChange {
+  key: string;
+  /** Null for a new key. */
+  old: LedgerEvent | null;
+  new: LedgerEvent;
+}
+
+export interface ChangeSet {
+  written: LedgerChange[];
+  updated: LedgerChange[];
+  reversed: LedgerChange[];
+  /** Unchanged keys. */
+  noop: string[];
+  /** Locked keys, with their held results. */
+  locked: LedgerChange[];
+  clawbacks: LedgerEvent[];
+}
+
+/** What a run did (the `orchestrator.ran` counters). */
+export interface RunReport {
+  outcome: RunOutcome;
+  eventsWritten: number;
+  eventsUpdated: number;
+  eventsReversed: number;
+  eventsNoop: number;
+  eventsLocked: number;
+  clawbacks: number;
+  /** Any key was locked by an approved statement, a payment or a batch (held for a true-up). */
+  statementLocked: boolean;
+  /** Why the deal produced no line (`rep_not_assigned`, `ghost_owner`, …). */
+  skipped: string[];
+  changes: ChangeSet;
+}
+
+/** One mutation of an event. */
+export interface HistoryRow {
+  idempotencyKey: string;
+  change: 'written' | 'updated' | 'reversed' | 'locked' | 'clawback' | 'status';
+  outcome: RunOutcome;
+  oldAmount: string | null;
+  newAmount: string | null;
+  at: DateString;
+}
+
+export interface StatementLine {
+  kind: 'event' | 'adjustment' | 'true_up' | 'clawback';
+  /** The event key (or the adjustment id). */
+  key: string;
+  ruleName: string | null;
+  dealId: string | null;
+  dealName: string | null;
+  tierName: string | null;
+  rateApplied: string | null;
+  amount: string;
+  creditDate: DateString | null;
+  referencesPeriod: PeriodString | null;
+  currency: string | null;
+  /** An adjustment's reason. */
+  reason: string | null;
+}
+
+export interface StatementVersion {
+  version: number;
+  generatedAt: DateString;
+  generatedBy: string;
+  lines: StatementLine[];
+  netPayout: string;
+}
+
+/** A rep's statement for one period, with every version generated. */
+export interface Statement {
+  repId: string;
+  period: PeriodString;
+  status: 'draft' | 'approved';
+  /** Oldest first. */
+  versions: StatementVersion[];
+  approvedBy: string | null;
+  approvedAt: DateString | null;
+}
+
+export interface TrueUpResult {
+  /** Empty when there was nothing to true up. */
+  id: string;
+  repId: string;
+  /** The locked period corrected. */
+  referencesPeriod: PeriodString;
+  /** Where the lines land. */
+  period: PeriodString;
+  status: 'approved' | 'requires_approval' | 'rejected' | 'none';
+  total: string;
+  lines: LedgerEvent[];
+}
+
+/** A stored true-up call (`decideTrueUp`'s answer). */
+export interface TrueUpCall {
+  id: string;
+  repId: string;
+  referencesPeriod: PeriodString;
+  period: PeriodString;
+  status: 'approved' | 'requires_approval' | 'rejected';
+  total: string;
+  /** The corrected event keys. */
+  keys: string[];
+  at: DateString;
+}
+
+export interface Adjustment {
+  id: string;
+  repId: string;
+  period: PeriodString;
+  amount: string;
+  reason: string;
+  actor: string;
+  at: DateString;
+}
+
+export interface StatementComment {
+  id: string;
+  n: number;
+  repId: string;
+  period: PeriodString;
+  lineKey: string | null;
+  author: string;
+  text: string;
+  at: DateString;
+}
+
+/** A stored plan: its versions, oldest first. */
+export interface StoredPlan {
+  planId: string;
+  name: string;
+  archived: boolean;
+  versions: StoredPlanVersion[];
+}
+
+export interface StoredPlanVersion {
+  planVersionId: string;
+  version: number;
+  effectiveStart: DateString;
+  effectiveEnd?: DateString | null;
+  status: PlanStatus;
+  changeMessage?: string | null;
+  config: PlanConfig;
+}
+
+export interface AuditEntry {
+  /** 1, 2, … in order. */
+  seq: number;
+  at: DateString;
+  /** A rep id, or `system`. */
+  actor: string;
+  /** `rep.created`, `statement.approved`, `orchestrator.ran`, `orchestrator.skipped`, … */
+  action: string;
+  targetType: string;
+  targetId: string;
+  details: { [key: string]: JsonValue };
+}
+
+/** The answer of each workflow, by name. */
+export interface WorkflowResults {
+  put_settings: null;
+  upsert_rep: null;
+  create_plan: StoredPlan;
+  update_plan: StoredPlan;
+  plan_history: StoredPlanVersion[];
+  archive_plan: null;
+  reactivate_plan: null;
+  delete_plan: null;
+  assign: null;
+  unassign: number;
+  set_quota: null;
+  delete_quota: number;
+  set_override: null;
+  delete_override: null;
+  import: RunReport;
+  upsert_deal: RunReport;
+  delete_deal: RunReport;
+  reverse_deal: RunReport;
+  recalculate: RunReport;
+  simulate: SimulateResult;
+  events: LedgerEvent[];
+  event_history: HistoryRow[];
+  mark_paid: number;
+  generate_statement: Statement;
+  get_statement: Statement;
+  approve_statement: Statement;
+  revert_statement: Statement;
+  adjust: Adjustment;
+  true_up: TrueUpResult;
+  decide_true_up: TrueUpCall;
+  add_comment: StatementComment;
+  comments: StatementComment[];
+  delete_comment: null;
+  export_statement: string;
+  audit_log: AuditEntry[];
+  state_document: CalcDocument;
+}
+
+/** A workflow name (`WORKFLOWS`). */
+export type WorkflowName = keyof WorkflowResults;
+
+/** Every workflow name, in the engine's order (empty in a build without the orchestrator). */
+export const WORKFLOWS: readonly WorkflowName[];
+
+/**
+ * CompCode's workflows over a repository: a `MemoryRepository`, a `SqliteRepository`, or your
+ * own (`Repository`). Each workflow reads what it needs, computes, and commits all of its writes
+ * in one `commit`; a `CONFLICT` from the store makes it recompute and retry. The last argument
+ * of every method is `{ actor?, at }`. Answers are plain objects, decimals as strings.
+ */
+export class Orchestrator {
+  constructor(repository: Repository | MemoryRepository | SqliteRepository);
+  /** The repository given when created. */
+  readonly repository: Repository;
+  /** Runs a workflow by name; `args` as the engine reads them (`{ rep }`, `{ repId, period }`, …). */
+  call<N extends WorkflowName>(name: N, args: object | null | undefined, ctx: CallContext): WorkflowResults[N];
+  call(name: string, args: object | null | undefined, ctx: CallContext): unknown;
+
+  putSettings(settings: Settings, ctx: CallContext): void;
+  upsertRep(rep: Rep, ctx: CallContext): void;
+  createPlan(plan: FlatPlan, ctx: CallContext): StoredPlan;
+  updatePlan(
+    planId: string,
+    body: {
+      config: PlanConfig;
+      effectiveStart?: DateString;
+      effectiveEnd?: DateString;
+      changeMessage?: string;
+      name?: string;
+    },
+    ctx: CallContext,
+  ): StoredPlan;
+  planHistory(planId: string, ctx: CallContext): StoredPlanVersion[];
+  archivePlan(planId: string, ctx: CallContext): void;
+  reactivatePlan(planId: string, ctx: CallContext): void;
+  deletePlan(planId: string, ctx: CallContext): void;
+  assign(
+    body: { repIds: string[]; planId: string; effectiveStart?: DateString; effectiveEnd?: DateString | null },
+    ctx: CallContext,
+  ): void;
+  unassign(repId: string, planId: string, ctx: CallContext): number;
+  setQuota(body: { repIds: string[] } & Omit<Quota, 'repId'>, ctx: CallContext): void;
+  deleteQuota(repId: string, rule: string, period: PeriodString, ctx: CallContext): number;
+  setOverride(body: RepOverride, ctx: CallContext): void;
+  deleteOverride(planVersionId: string, repId: string, ruleName: string, ctx: CallContext): void;
+  /** The workflow `import`: a whole calculation document, validated, stored, then recalculated. */
+  importDocument(document: CalcDocument, ctx: CallContext): RunReport;
+  upsertDeal(deal: Deal, ctx: CallContext): RunReport;
+  deleteDeal(dealId: string, ctx: CallContext): RunReport;
+  reverseDeal(dealId: string, ctx: CallContext): RunReport;
+  recalculate(ctx: CallContext): RunReport;
+  recalculate(planId: string | null | undefined, ctx: CallContext): RunReport;
+  simulate(ctx: CallContext): SimulateResult;
+  simulate(scope: Scope | null | undefined, ctx: CallContext): SimulateResult;
+  simulate(scope: Scope | null | undefined, options: Options | null | undefined, ctx: CallContext): SimulateResult;
+  events(ctx: CallContext): LedgerEvent[];
+  events(repId: string | null | undefined, ctx: CallContext): LedgerEvent[];
+  events(repId: string | null | undefined, period: PeriodString | null | undefined, ctx: CallContext): LedgerEvent[];
+  eventHistory(key: string, ctx: CallContext): HistoryRow[];
+  markPaid(keys: string[], ctx: CallContext): number;
+  generateStatement(repId: string, period: PeriodString, ctx: CallContext): Statement;
+  getStatement(repId: string, period: PeriodString, ctx: CallContext): Statement;
+  approveStatement(repId: string, period: PeriodString, ctx: CallContext): Statement;
+  revertStatement(repId: string, period: PeriodString, ctx: CallContext): Statement;
+  adjust(repId: string, period: PeriodString, amount: DecimalInput, reason: string, ctx: CallContext): Adjustment;
+  trueUp(repId: string, period: PeriodString, ctx: CallContext): TrueUpResult;
+  decideTrueUp(id: string, approve: boolean, ctx: CallContext): TrueUpCall;
+  addComment(repId: string, period: PeriodString, text: string, ctx: CallContext): StatementComment;
+  addComment(
+    repId: string,
+    period: PeriodString,
+    text: string,
+    lineKey: string | null | undefined,
+    ctx: CallContext,
+  ): StatementComment;
+  comments(repId: string, period: PeriodString, ctx: CallContext): StatementComment[];
+  deleteComment(id: string, ctx: CallContext): void;
+  exportStatement(repId: string, period: PeriodString, ctx: CallContext): string;
+  exportStatement(repId: string, period: PeriodString, format: 'csv' | 'json', ctx: CallContext): string;
+  auditLog(ctx: CallContext): AuditEntry[];
+  auditLog(action: string | null | undefined, ctx: CallContext): AuditEntry[];
+  stateDocument(ctx: CallContext): CalcDocument;
+}
+
+/**
+ * Runs compcode's repository conformance suite (store basics, atomic commits, version
+ * conflicts, and the operator recipes end to end) on fresh repositories from `factory`. Throws
+ * the `CompcodeError` of the first failing check (its message names the check; `cause` is what
+ * your store threw, if it threw); what `factory` throws is thrown as is.
+ */
+export function runConformance(factory: () => Repository | MemoryRepository | SqliteRepository): void;

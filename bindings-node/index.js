@@ -13,18 +13,22 @@ const native = require('./native.js');
 /** Nesting deeper than this is not a calculation document (and may be a cycle). */
 const MAX_DEPTH = 256;
 
+/** The status of the generic codes, for a CompcodeError made without one (a repository's CONFLICT). */
+const GENERIC_STATUS = { VALIDATION_FAILED: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 };
+
 /**
  * The error every compcode function throws: `.code` (a stable code such as
  * `VALIDATION_FAILED`), `.status` (HTTP-style), `.details` (`details.errors` lists every
- * validation problem with its path) and `.message`.
+ * validation problem with its path) and `.message`. A repository throws one with code
+ * `CONFLICT` for a failed version check: `new CompcodeError(message, 'CONFLICT')`.
  */
 class CompcodeError extends Error {
   constructor(message, code, status, details) {
     super(message);
     this.name = 'CompcodeError';
     this.code = code;
-    this.status = status;
-    this.details = details;
+    this.status = status === undefined ? GENERIC_STATUS[code] || 500 : status;
+    this.details = details === undefined ? {} : details;
   }
 }
 
@@ -59,9 +63,14 @@ function decode(envelope) {
 
 /** Calls a native export; anything it throws (it should not) becomes INTERNAL_ERROR. */
 function call(fn, ...args) {
+  return invoke(() => fn(...args));
+}
+
+/** Runs `native` (a call of the addon answering an envelope) and decodes its answer. */
+function invoke(native) {
   let envelope;
   try {
-    envelope = fn(...args);
+    envelope = native();
   } catch (e) {
     throw internal(`the native addon failed: ${e && e.message ? e.message : e}`);
   }
@@ -150,11 +159,14 @@ function sanitize(value, key, path, ancestors, issues) {
   return out;
 }
 
-/** The caller's input as JSON text plus the values JSON could not carry. */
-function encode(input) {
+/**
+ * The caller's input as JSON text plus the values JSON could not carry (their paths start at
+ * `root`: `writes[0].record.doc.x`).
+ */
+function encode(input, root = '') {
   let issues = [];
   let data = input;
-  if (needsCare(input, 0)) data = sanitize(input, '', '', [], issues);
+  if (needsCare(input, 0)) data = sanitize(input, '', root, [], issues);
   const text = JSON.stringify(data);
   return { text: text === undefined ? 'null' : text, issues: issues.length ? issues : undefined };
 }
@@ -183,7 +195,564 @@ function validate(doc) {
 /** Every stable error code, in the engine's order. */
 const ERROR_CODES = Object.freeze(call(native.errorCodes));
 
-module.exports = { simulate, validate, run, CompcodeError, ERROR_CODES };
+// ---- the orchestrator: workflows over a repository ----------------------------------------
+//
+// `new Orchestrator(repository)` runs the engine's stateful workflows (src/orchestrator.rs) on
+// a built-in store (MemoryRepository, SqliteRepository: native, shared by every orchestrator
+// given the same object) or on the host's own store: any object with synchronous
+// `get(collection, id)`, `list(collection, query)` and `commit(writes)` methods, called during
+// the native call through a bridge (below) that answers JSON text and never throws into Rust.
+//
+// The addon of a build without these exports (the WASM build) still loads this file: the
+// classes are there and say so when used.
+
+/** Every workflow name `Orchestrator#call` accepts (empty in a build without the orchestrator). */
+const WORKFLOWS = Object.freeze(typeof native.workflows === 'function' ? call(native.workflows) : []);
+
+/** A `VALIDATION_FAILED` error for one bad argument, in the engine's words. */
+function invalidArgument(path, code, message) {
+  return toError({
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    message: `1 problem in the input: ${message} (${path})`,
+    details: { errors: [{ path, code, message }] },
+  });
+}
+
+function requireNative(what, ...exports) {
+  if (exports.every((name) => typeof native[name] === 'function')) return;
+  throw internal(`${what} is not available in this build of compcode (it needs the Node.js addon)`);
+}
+
+/** The native store of each MemoryRepository / SqliteRepository. */
+const builtins = new WeakMap();
+
+/**
+ * The native store of a built-in repository whose methods are the built-in ones (undefined for
+ * anything else): a subclass or an object whose `get` / `list` / `commit` were replaced goes
+ * through the bridge like any JS store, so its own methods are the ones called.
+ */
+function builtinOf(repository) {
+  if (repository === null || typeof repository !== 'object' || !builtins.has(repository)) return undefined;
+  const own = BuiltinRepository.prototype;
+  const untouched = repository.get === own.get && repository.list === own.list && repository.commit === own.commit;
+  return untouched ? builtins.get(repository) : undefined;
+}
+
+function stringArgument(value, path) {
+  if (typeof value === 'string') return value;
+  throw invalidArgument(path, 'invalid_type', `a string is required, not ${value === null ? 'null' : typeof value}`);
+}
+
+/** The store protocol of the built-ins: JSON text to the native store, plain objects back. */
+class BuiltinRepository {
+  get(collection, id) {
+    const store = builtins.get(this);
+    const c = stringArgument(collection, 'collection');
+    const i = stringArgument(id, 'id');
+    return invoke(() => store.get(c, i));
+  }
+
+  list(collection, query) {
+    const store = builtins.get(this);
+    const c = stringArgument(collection, 'collection');
+    const { text, issues } = encode(query === undefined ? null : query, 'query');
+    if (issues) throw invalidArgument('query', 'invalid_value', 'a query holds only strings and nulls');
+    return invoke(() => store.list(c, text));
+  }
+
+  commit(writes) {
+    const store = builtins.get(this);
+    const { text, issues } = encode(writes, 'writes');
+    invoke(() => store.commit(text, issues));
+  }
+}
+
+/**
+ * An in-memory repository (tests, previews, hosts that keep state themselves). Orchestrators
+ * given the same object share its records. It speaks the repository protocol itself
+ * (`get`, `list`, `commit`), so it can be inspected, wrapped, or used as a reference.
+ */
+class MemoryRepository extends BuiltinRepository {
+  constructor() {
+    super();
+    requireNative('MemoryRepository', 'openMemoryStore', 'orchestratorCall');
+    builtins.set(this, native.openMemoryStore());
+  }
+}
+
+/**
+ * compcode's SQLite store (SQLite compiled into the addon): one database file, created and
+ * migrated on open (`':memory:'` for a private in-memory database). Every commit is one SQL
+ * transaction. Orchestrators given the same object share its connection; other processes may
+ * open the same file (version checks keep concurrent writers honest).
+ */
+class SqliteRepository extends BuiltinRepository {
+  #path;
+
+  constructor(path) {
+    super();
+    requireNative('SqliteRepository', 'openSqliteStore', 'orchestratorCall');
+    this.#path = stringArgument(path, 'path');
+    let opened;
+    try {
+      opened = native.openSqliteStore(this.#path); // the native store, or the error envelope
+    } catch (e) {
+      throw internal(`the native addon failed: ${e && e.message ? e.message : e}`);
+    }
+    if (typeof opened === 'string') {
+      decode(opened); // throws the error
+      throw internal('the native addon opened no database');
+    }
+    builtins.set(this, opened);
+  }
+
+  /** The database path given when opening. */
+  get path() {
+    return this.#path;
+  }
+}
+
+/**
+ * Is `e` the conflict a store reports (a CompcodeError with code CONFLICT, from any copy of this
+ * package)?
+ */
+function isConflict(e) {
+  return e instanceof Error && (e instanceof CompcodeError || e.name === 'CompcodeError') && e.code === 'CONFLICT';
+}
+
+function describeThrown(e) {
+  try {
+    if (e instanceof Error) {
+      const code = typeof e.code === 'string' ? ` (${e.code})` : '';
+      return e.message ? `${e.name}${code}: ${e.message}` : `${e.name}${code}`;
+    }
+    return typeof e === 'string' ? JSON.stringify(e) : String(e);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+/**
+ * The bridge to a JS store: `(method, a, b) -> JSON text` (see src/store.rs). What the store
+ * threw is kept in `failures.last` with the message the engine reports for it, so the error the
+ * caller finally sees can carry it as `cause`.
+ */
+function hostBridge(store, failures) {
+  return (method, a, b) => {
+    let answer;
+    try {
+      if (method === 'get') answer = store.get(a, b);
+      else if (method === 'list') answer = store.list(a, JSON.parse(b));
+      else if (method === 'commit') answer = store.commit(JSON.parse(a));
+      else throw new Error(`unknown repository method ${method}`);
+      if (method !== 'list' && answer === undefined) answer = null; // get: none; commit: nothing to answer
+    } catch (thrown) {
+      const conflict = isConflict(thrown);
+      const message = conflict
+        ? thrown.message || `the JS repository's \`${method}\` reported a conflict`
+        : `the JS repository's \`${method}\` threw ${describeThrown(thrown)}`;
+      failures.last = { thrown, message };
+      let details = {};
+      if (conflict) {
+        try {
+          const d = JSON.parse(JSON.stringify(thrown.details === undefined ? {} : thrown.details));
+          if (d !== null && typeof d === 'object' && !Array.isArray(d)) details = d;
+        } catch {
+          // details JSON cannot carry: left out
+        }
+      }
+      return JSON.stringify({ threw: { conflict, message, details } });
+    }
+    try {
+      return JSON.stringify({ ok: answer });
+    } catch (e) {
+      const why = `the JS repository's \`${method}\` returned a value JSON cannot carry: ${e && e.message}`;
+      return JSON.stringify({ unreadable: why });
+    }
+  };
+}
+
+/** Throws unless `repository` is a built-in or has the three methods. */
+function checkRepository(repository, path) {
+  if (builtinOf(repository)) return;
+  const missing =
+    repository !== null && (typeof repository === 'object' || typeof repository === 'function')
+      ? ['get', 'list', 'commit'].filter((m) => typeof repository[m] !== 'function')
+      : ['get', 'list', 'commit'];
+  if (missing.length === 0) return;
+  throw invalidArgument(
+    path,
+    'invalid_type',
+    'a repository is a MemoryRepository, a SqliteRepository or an object with get(collection, id), ' +
+      `list(collection, query) and commit(writes) methods; this one has no ${missing.join(', ')}`,
+  );
+}
+
+/** The native side of `repository`: its built-in store, or a bridge reporting into `failures`. */
+function nativeStore(repository, failures) {
+  return builtinOf(repository) || hostBridge(repository, failures);
+}
+
+/** Decodes a native answer; an error that came from the store gets the store's exception as `cause`. */
+function decodeWithCause(run, failures) {
+  try {
+    return invoke(run);
+  } catch (e) {
+    const f = failures.last;
+    if (f && e instanceof CompcodeError && e.message.includes(f.message)) {
+      Object.defineProperty(e, 'cause', { value: f.thrown, writable: true, configurable: true, enumerable: false });
+    }
+    throw e;
+  }
+}
+
+/** `[ctx, ...positional]` for a method whose optional positional arguments come before `ctx`. */
+function splitContext(args) {
+  const a = Array.from(args);
+  return [a.pop(), ...a];
+}
+
+/**
+ * CompCode's workflows over a repository (SPEC §12–§17): reps, plans, assignments, quotas,
+ * deal snapshots, calculation runs that reconcile the event ledger, statements (generate,
+ * approve, revert), adjustments, true-ups, comments, exports and the audit log.
+ *
+ * `call(name, args, { actor, at })` runs any workflow by name; the methods are shortcuts, one
+ * per workflow, whose last argument is always `{ actor, at }`: `actor` is a rep id whose role
+ * is read from the store (null/undefined = the host itself, trusted like an admin), `at` the
+ * date (`YYYY-MM-DD`) the workflow runs as of (compcode never reads the clock). Answers are
+ * plain objects, decimals as strings. Each workflow commits its writes in one `commit`; a
+ * conflict (a failed version check) makes it recompute and retry.
+ */
+class Orchestrator {
+  #repository;
+  #busy = false;
+
+  constructor(repository) {
+    requireNative('Orchestrator', 'orchestratorCall', 'orchestratorCallHost');
+    checkRepository(repository, 'repository');
+    this.#repository = repository;
+  }
+
+  /** The repository given when created. */
+  get repository() {
+    return this.#repository;
+  }
+
+  /** Runs the workflow `name` (one of `WORKFLOWS`) with `args` as `ctx.actor` on `ctx.at`. */
+  call(name, args, ctx) {
+    if (this.#busy) {
+      throw internal(
+        `re-entrant call of \`${name}\`: the repository called back into the Orchestrator that is calling it`,
+      );
+    }
+    const { actor, at } = ctx !== null && typeof ctx === 'object' ? ctx : {};
+    const { text, issues } = encode({ name, args, actor, at });
+    const failures = { last: null };
+    const store = nativeStore(this.#repository, failures);
+    this.#busy = true;
+    try {
+      return decodeWithCause(
+        () =>
+          typeof store === 'function'
+            ? native.orchestratorCallHost(store, text, issues)
+            : native.orchestratorCall(store, text, issues),
+        failures,
+      );
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  // --- settings, reps
+
+  /** Stores the workspace settings (SPEC §1, §2, §4, §13). Admin only. */
+  putSettings(settings, ctx) {
+    this.call('put_settings', { settings }, ctx);
+  }
+
+  /**
+   * Creates or replaces a rep (`{ id, name, email?, role?, managerId?, … }`). Admin only (or the host,
+   * to bootstrap).
+   */
+  upsertRep(rep, ctx) {
+    this.call('upsert_rep', { rep }, ctx);
+  }
+
+  // --- plans
+
+  /**
+   * Creates a plan (`{ planId?, name, effectiveStart, config }`); returns it with its first version
+   * `<planId>:v1`. Admin only.
+   */
+  createPlan(plan, ctx) {
+    return this.call('create_plan', { plan }, ctx);
+  }
+
+  /**
+   * Adds a plan version (`{ config, effectiveStart?, changeMessage?, name? }`); returns the plan.
+   * Admin only.
+   */
+  updatePlan(planId, body, ctx) {
+    return this.call('update_plan', { planId, body }, ctx);
+  }
+
+  /** A plan's versions, oldest first. Admin only. */
+  planHistory(planId, ctx) {
+    return this.call('plan_history', { planId }, ctx);
+  }
+
+  /** Archives a plan (it pays nothing until reactivated). Admin only. */
+  archivePlan(planId, ctx) {
+    this.call('archive_plan', { planId }, ctx);
+  }
+
+  /** Reactivates an archived plan. Admin only. */
+  reactivatePlan(planId, ctx) {
+    this.call('reactivate_plan', { planId }, ctx);
+  }
+
+  /** Deletes a plan; `CONFLICT` while reps are assigned to it. Admin only. */
+  deletePlan(planId, ctx) {
+    this.call('delete_plan', { planId }, ctx);
+  }
+
+  // --- assignments, quotas, overrides, import
+
+  /** Assigns reps to a plan (`{ repIds, planId, effectiveStart, effectiveEnd? }`). Admin only. */
+  assign(body, ctx) {
+    this.call('assign', { body }, ctx);
+  }
+
+  /** Removes a rep's assignments to a plan; returns how many. Admin only. */
+  unassign(repId, planId, ctx) {
+    return this.call('unassign', { repId, planId }, ctx);
+  }
+
+  /** Sets quotas (`{ repIds, planRuleId | measure, period, target, prorate?, … }`). Admin only. */
+  setQuota(body, ctx) {
+    this.call('set_quota', { body }, ctx);
+  }
+
+  /** Deletes a rep's quota for a rule reference and a period; returns how many. Admin only. */
+  deleteQuota(repId, rule, period, ctx) {
+    return this.call('delete_quota', { repId, rule, period }, ctx);
+  }
+
+  /** Sets a per-rep tier override (`{ planVersionId, repId, ruleName, tiers }`). Admin only. */
+  setOverride(body, ctx) {
+    this.call('set_override', { body }, ctx);
+  }
+
+  /** Deletes a per-rep tier override. Admin only. */
+  deleteOverride(planVersionId, repId, ruleName, ctx) {
+    this.call('delete_override', { planVersionId, repId, ruleName }, ctx);
+  }
+
+  /**
+   * Imports a whole calculation document (settings, reps, plans, assignments, quotas, overrides,
+   * deals): validated first, nothing written when it has a problem; then recalculates
+   * everything as of `at`. Admin only. (The workflow `import`.)
+   */
+  importDocument(document, ctx) {
+    return this.call('import', { document }, ctx);
+  }
+
+  // --- deals and runs
+
+  /**
+   * A CRM snapshot arrived: stores it and recalculates what it touches. Lines of approved periods are
+   * held (`statementLocked`).
+   */
+  upsertDeal(deal, ctx) {
+    return this.call('upsert_deal', { deal }, ctx);
+  }
+
+  /** The CRM deleted the deal: reverses its events and soft-deletes the snapshot. */
+  deleteDeal(dealId, ctx) {
+    return this.call('delete_deal', { dealId }, ctx);
+  }
+
+  /** Reverses a deal by hand (audited as `manual_reverse`). Admin only. */
+  reverseDeal(dealId, ctx) {
+    return this.call('reverse_deal', { dealId }, ctx);
+  }
+
+  /**
+   * `recalculate([planId], ctx)`: recalculates everything (or one plan's lines) and reconciles the
+   * ledger. Admin only.
+   */
+  recalculate(...args) {
+    const [ctx, planId] = splitContext(args);
+    return this.call('recalculate', { planId }, ctx);
+  }
+
+  /**
+   * `simulate([scope], [options], ctx)`: simulates on the stored state (`scope`: `{ planId?, period?,
+   * repIds? }`); writes nothing. Admin only.
+   */
+  simulate(...args) {
+    const [ctx, scope, options] = splitContext(args);
+    return this.call('simulate', { scope, options }, ctx);
+  }
+
+  /**
+   * `events([repId], [period], ctx)`: stored events. Reps read their own, managers their team's,
+   * admins all.
+   */
+  events(...args) {
+    const [ctx, repId, period] = splitContext(args);
+    return this.call('events', { repId, period }, ctx);
+  }
+
+  /** The history rows of one event key, oldest first. */
+  eventHistory(key, ctx) {
+    return this.call('event_history', { key }, ctx);
+  }
+
+  /** Marks lines paid (SPEC §18.11); returns how many. Admin only. */
+  markPaid(keys, ctx) {
+    return this.call('mark_paid', { keys }, ctx);
+  }
+
+  // --- statements
+
+  /**
+   * Generates (or returns the unchanged current) statement version. A manager above the rep or an
+   * admin; `statement_locked` once approved.
+   */
+  generateStatement(repId, period, ctx) {
+    return this.call('generate_statement', { repId, period }, ctx);
+  }
+
+  /** A statement with every version generated. */
+  getStatement(repId, period, ctx) {
+    return this.call('get_statement', { repId, period }, ctx);
+  }
+
+  /** Approves a statement: the period locks and its lines become APPROVED. */
+  approveStatement(repId, period, ctx) {
+    return this.call('approve_statement', { repId, period }, ctx);
+  }
+
+  /** Reverts an approved statement to draft (its lines go back to PENDING). */
+  revertStatement(repId, period, ctx) {
+    return this.call('revert_statement', { repId, period }, ctx);
+  }
+
+  /**
+   * A manual adjustment (`amount` a decimal string or number; negative = a deduction) with a reason;
+   * `statement_locked` once approved. Admin only.
+   */
+  adjust(repId, period, amount, reason, ctx) {
+    return this.call('adjust', { repId, period, amount, reason }, ctx);
+  }
+
+  /**
+   * Turns the changes held on an approved period into true-up lines in the next open period; above the
+   * threshold it `requires_approval`.
+   */
+  trueUp(repId, period, ctx) {
+    return this.call('true_up', { repId, period }, ctx);
+  }
+
+  /** Approves or rejects a true-up that `requires_approval`; returns the stored call. */
+  decideTrueUp(id, approve, ctx) {
+    return this.call('decide_true_up', { id, approve }, ctx);
+  }
+
+  /**
+   * `addComment(repId, period, text, [lineKey], ctx)`: comments on a statement (or one of its lines);
+   * returns the comment.
+   */
+  addComment(repId, period, text, ...rest) {
+    const [ctx, lineKey] = splitContext(rest);
+    return this.call('add_comment', { repId, period, text, lineKey }, ctx);
+  }
+
+  /** The comments on a statement, oldest first. */
+  comments(repId, period, ctx) {
+    return this.call('comments', { repId, period }, ctx);
+  }
+
+  /** Deletes a comment (its author or an admin). */
+  deleteComment(id, ctx) {
+    this.call('delete_comment', { id }, ctx);
+  }
+
+  /**
+   * `exportStatement(repId, period, [format], ctx)`: the statement's lines for payroll as CSV
+   * (default) or JSON text.
+   */
+  exportStatement(repId, period, ...rest) {
+    const [ctx, format] = splitContext(rest);
+    return this.call('export_statement', { repId, period, format }, ctx);
+  }
+
+  // --- audit, state
+
+  /** `auditLog([action], ctx)`: the audit log, oldest first, optionally one action only. Admin only. */
+  auditLog(...args) {
+    const [ctx, action] = splitContext(args);
+    return this.call('audit_log', { action }, ctx);
+  }
+
+  /** The stored state as a calculation document as of `at`. Admin only. */
+  stateDocument(ctx) {
+    return this.call('state_document', {}, ctx);
+  }
+}
+
+/**
+ * Runs compcode's repository conformance suite (store basics, atomic commits, version
+ * conflicts, and the operator recipes end to end through the orchestrator) on the repositories
+ * `factory()` returns, a fresh empty one per check. Returns nothing when every check passes;
+ * otherwise throws the CompcodeError of the first failing check, its message naming the check
+ * (`conformance \`atomic commit\`: …`), with the store's own exception as `cause` when it threw
+ * one. What `factory` throws (or a factory result that is not a repository) is thrown as is.
+ */
+function runConformance(factory) {
+  requireNative('runConformance', 'runConformance');
+  if (typeof factory !== 'function') {
+    throw invalidArgument('factory', 'invalid_type', 'a function that returns a new, empty repository is required');
+  }
+  const failures = { last: null };
+  let factoryError = null;
+  const make = () => {
+    if (factoryError) return null;
+    failures.last = null;
+    try {
+      const repository = factory();
+      checkRepository(repository, 'factory()');
+      return nativeStore(repository, failures);
+    } catch (e) {
+      factoryError = { e };
+      return null;
+    }
+  };
+  let outcome;
+  try {
+    decodeWithCause(() => native.runConformance(make), failures);
+  } catch (e) {
+    outcome = e;
+  }
+  if (factoryError) throw factoryError.e;
+  if (outcome) throw outcome;
+}
+
+module.exports = {
+  simulate,
+  validate,
+  run,
+  CompcodeError,
+  ERROR_CODES,
+  Orchestrator,
+  MemoryRepository,
+  SqliteRepository,
+  runConformance,
+  WORKFLOWS,
+};
 // Not part of the API: lets the test suite check that a panic in Rust becomes INTERNAL_ERROR.
 Object.defineProperty(module.exports, '_panicForTests', {
   value: (message) => call(native.panicForTests, String(message)),

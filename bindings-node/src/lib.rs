@@ -23,6 +23,14 @@
 //! What JSON cannot carry (NaN, ±Infinity, BigInt, cycles) the wrapper finds before
 //! stringifying and passes here as [`HostIssue`]s, so the error names the path.
 //!
+//! # Workflows over a repository
+//!
+//! [`orchestrator`] runs the core's stateful workflows (`Orchestrator::call`) and its repository
+//! conformance suite on a store from [`store`]: a built-in one (`MemoryRepository`,
+//! `SqliteRepository`) or the host's own JS object, whose synchronous `get` / `list` / `commit`
+//! methods are called during the native call through a bridge that keeps the same discipline
+//! (JSON text both ways, answers in an envelope, nothing thrown into Rust).
+//!
 //! # Errors and panics
 //!
 //! Nothing is thrown across the boundary: every export returns an envelope, `{"ok": output}` or
@@ -33,6 +41,9 @@
 //! becomes `INTERNAL_ERROR` instead of crashing the Node process.
 
 #![deny(missing_docs)]
+
+pub mod orchestrator;
+pub mod store;
 
 use compcode_core::validate::parse_json;
 use compcode_core::{api, Error, ErrorCode, Issue};
@@ -111,7 +122,7 @@ fn unrepresentable(operation: &str, value: &Value, host_issues: &[HostIssue]) ->
     Error::validation(issues)
 }
 
-fn host_issue(h: &HostIssue) -> Issue {
+pub(crate) fn host_issue(h: &HostIssue) -> Issue {
     let (code, message) = match h.kind.as_str() {
         "nan" | "infinity" | "-infinity" => {
             let what = match h.kind.as_str() {
@@ -150,7 +161,7 @@ fn error_envelope(e: &Error) -> String {
 
 /// Runs an export's body, which returns its output as JSON text, with panics contained (a panic
 /// becomes `INTERNAL_ERROR`), and wraps the outcome in the envelope.
-fn contain(f: impl FnOnce() -> Result<String, Error>) -> String {
+pub(crate) fn contain(f: impl FnOnce() -> Result<String, Error>) -> String {
     let result = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
