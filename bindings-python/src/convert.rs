@@ -276,7 +276,9 @@ fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>)
                 let value = match x {
                     // Only plain decimal text becomes a Decimal: v0 contexts echo the host's own field
                     // names, so a host field called `amount` may hold any text and stays a string.
-                    Value::String(s) if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) && plain_decimal(s) => {
+                    Value::String(s)
+                        if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) && plain_decimal(s) =>
+                    {
                         decimal.call1((s.as_str(),)).map_err(|_| {
                             let msg = format!("the engine wrote {s:?} under `{k}`, which is not a decimal");
                             to_py_err(py, &Error::new(ErrorCode::InternalError, msg))
