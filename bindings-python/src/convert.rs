@@ -298,7 +298,10 @@ fn plain_decimal(s: &str) -> bool {
     let body = s.strip_prefix('-').unwrap_or(s);
     let mut parts = body.splitn(2, '.');
     let int_ok = parts.next().is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
-    let frac_ok = parts.next().map_or(true, |f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok = match parts.next() {
+        None => true,
+        Some(f) => !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()),
+    };
     int_ok && frac_ok
 }
 
