@@ -54,6 +54,11 @@ bash scripts/test-node.sh 2>&1 | tee target/test-node.log
 nodepassed=$(grep -Eo '^# pass [0-9]+' target/test-node.log | tail -1 | awk '{print $3}')
 passed=$((passed + ${nodepassed:-0}))
 
+step "WASM binding (bindings-wasm: the Node suite on WASM, fixtures in headless Chromium, the preview page)"
+bash scripts/test-wasm.sh 2>&1 | tee target/test-wasm.log
+wasmpassed=$(grep -Eo 'wasm tests: [0-9]+ passed' target/test-wasm.log | tail -1 | awk '{print $3}')
+passed=$((passed + ${wasmpassed:-0}))
+
 if [ -f ../shared/checks/reference_check.py ]; then
   step "reference check (independently worked answers)"
   python3 ../shared/checks/reference_check.py --cmd "target/release/compcode simulate --json --no-trace {file}"
