@@ -134,15 +134,31 @@ export interface Rule {
   requireWon?: boolean | null;
   creditDateField?: string | null;
   conditions?: Condition[] | null;
-  tiers: Tier[];
-  /** Not supported by this version (SPEC §9). */
-  rateTable?: never;
-  /** Not supported by this version (SPEC §9). */
-  milestones?: never;
-  /** Not supported by this version. */
-  clawbackWindowDays?: never;
-  /** Not supported by this version. */
-  sourceRoles?: never;
+  /** Required unless `rateTable` is given. */
+  tiers?: Tier[] | null;
+  /** Spark rate table (SPEC §9): rates by specificity instead of tiers. */
+  rateTable?: RateTableRow[] | null;
+  /** Milestone payments of a rate-table rule (SPEC §9, §18.8). */
+  milestones?: Milestone[] | null;
+  /** Days after payment during which a cancellation claws back (SPEC §18.10). */
+  clawbackWindowDays?: number | null;
+  /** Spark overrides: the participant roles that feed the manager chain (SPEC §18.9). */
+  sourceRoles?: (string | number)[] | null;
+}
+
+/** A rate-table row: keys (`userId`, `roleId`, `installerId`, `stateCode`, `projectTypeId`),
+ * `effectiveStartDate`, `effectiveEndDate?`, and `percentMpN` / `flatMpN` per milestone. */
+export interface RateTableRow {
+  [key: string]: JsonValue;
+}
+
+/** A milestone payment: paid once its condition on the sale holds. */
+export interface Milestone {
+  number: number;
+  name?: string | null;
+  when?: Condition[] | null;
+  /** The field that dates the payment (default: the credit date). */
+  dateField?: string | null;
 }
 
 export interface Tier {
@@ -252,7 +268,7 @@ export interface Credit {
   repId: Id;
   /** Required unless `role` is given. */
   splitPercent?: DecimalInput | null;
-  role?: string | null;
+  role?: string | number | null;
 }
 
 export interface Scope {
@@ -387,7 +403,8 @@ export type DiagnosticCode =
   | 'variable_target_missing'
   | 'formula_missing_field'
   | 'formula_division_by_zero'
-  | 'arithmetic_overflow';
+  | 'arithmetic_overflow'
+  | 'no_rate';
 
 /** A skip and its reason; fields that do not apply are null. */
 export interface Diagnostic {
@@ -518,7 +535,9 @@ export type CollectionName =
   | 'adjustments'
   | 'true_ups'
   | 'comments'
-  | 'audit';
+  | 'audit'
+  | 'batches'
+  | 'goals';
 
 /** One stored record: an id, the indexed attributes, a version and the JSON document. */
 export interface StoredRecord {
@@ -642,6 +661,14 @@ export interface LedgerEvent {
   referencesPeriod: PeriodString | null;
   trueUpId: string | null;
   trace: TraceStep[];
+  /** Override level (Spark overrides). */
+  level?: number;
+  /** Why the line exists (`cancellation`, `carry_forward`, …). */
+  reason?: string;
+  /** Currency of the line's deal. */
+  currency?: string;
+  /** The first run that found the line no longer computed (the cancellation date fallback). */
+  goneSince?: string;
 }
 
 export interface HeldResult {
@@ -847,6 +874,24 @@ export interface WorkflowResults {
   export_statement: string;
   audit_log: AuditEntry[];
   state_document: CalcDocument;
+  cancel_sale: RunReport;
+  recalculate_sale: RunReport;
+  sale: { [key: string]: JsonValue };
+  create_batch: { [key: string]: JsonValue };
+  get_batch: { [key: string]: JsonValue };
+  list_batches: { [key: string]: JsonValue }[];
+  submit_batch: { [key: string]: JsonValue };
+  approve_batch: { [key: string]: JsonValue };
+  export_batch: { [key: string]: JsonValue };
+  mark_batch_paid: { [key: string]: JsonValue };
+  batch_csv: string;
+  clawbacks: { [key: string]: JsonValue }[];
+  process_clawback: JsonValue;
+  process_clawbacks: JsonValue;
+  allocation_summary: { [key: string]: JsonValue };
+  set_goal: { [key: string]: JsonValue };
+  delete_goal: JsonValue;
+  goals: { [key: string]: JsonValue }[];
 }
 
 /** A workflow name (`WORKFLOWS`). */
@@ -933,6 +978,29 @@ export class Orchestrator {
   auditLog(ctx: CallContext): AuditEntry[];
   auditLog(action: string | null | undefined, ctx: CallContext): AuditEntry[];
   stateDocument(ctx: CallContext): CalcDocument;
+  cancelSale(dealId: string, ctx: CallContext): RunReport;
+  cancelSale(dealId: string, opts: { reason?: string; cancelledAt?: string } | null | undefined, ctx: CallContext): RunReport;
+  recalculateSale(dealId: string, ctx: CallContext): RunReport;
+  sale(dealId: string, ctx: CallContext): WorkflowResults['sale'];
+  createBatch(batch: { [key: string]: JsonValue }, ctx: CallContext): WorkflowResults['create_batch'];
+  getBatch(batchId: string, ctx: CallContext): WorkflowResults['get_batch'];
+  listBatches(ctx: CallContext): WorkflowResults['list_batches'];
+  listBatches(filters: { [key: string]: JsonValue } | null | undefined, ctx: CallContext): WorkflowResults['list_batches'];
+  submitBatch(batchId: string, ctx: CallContext): WorkflowResults['submit_batch'];
+  approveBatch(batchId: string, ctx: CallContext): WorkflowResults['approve_batch'];
+  exportBatch(batchId: string, ctx: CallContext): WorkflowResults['export_batch'];
+  markBatchPaid(batchId: string, ctx: CallContext): WorkflowResults['mark_batch_paid'];
+  batchCsv(batchId: string, ctx: CallContext): string;
+  clawbacks(ctx: CallContext): WorkflowResults['clawbacks'];
+  clawbacks(filters: { [key: string]: JsonValue } | null | undefined, ctx: CallContext): WorkflowResults['clawbacks'];
+  processClawback(id: string, ctx: CallContext): JsonValue;
+  processClawbacks(ids: string[], ctx: CallContext): JsonValue;
+  allocationSummary(ctx: CallContext): WorkflowResults['allocation_summary'];
+  allocationSummary(filters: { [key: string]: JsonValue } | null | undefined, ctx: CallContext): WorkflowResults['allocation_summary'];
+  setGoal(goal: { [key: string]: JsonValue }, ctx: CallContext): WorkflowResults['set_goal'];
+  deleteGoal(goalId: string, ctx: CallContext): JsonValue;
+  goals(ctx: CallContext): WorkflowResults['goals'];
+  goals(filters: { userId?: string; goalId?: string } | null | undefined, ctx: CallContext): WorkflowResults['goals'];
 }
 
 /**

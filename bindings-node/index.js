@@ -702,6 +702,106 @@ class Orchestrator {
   stateDocument(ctx) {
     return this.call('state_document', {}, ctx);
   }
+
+  // --- Spark: sales, payroll batches, clawbacks, summaries, goals (SPEC §9, §14)
+
+  /**
+   * `cancelSale(dealId, [{reason, cancelledAt}], ctx)`: unpaid allocations are reversed, paid ones
+   * clawed back (respecting `clawbackWindowDays`).
+   */
+  cancelSale(dealId, ...rest) {
+    const [ctx, opts] = splitContext(rest);
+    return this.call('cancel_sale', { dealId, ...(opts || {}) }, ctx);
+  }
+
+  /** Recalculates one sale, keeping what is paid. */
+  recalculateSale(dealId, ctx) {
+    return this.call('recalculate_sale', { dealId }, ctx);
+  }
+
+  /** A sale with its allocations, overrides and clawbacks. */
+  sale(dealId, ctx) {
+    return this.call('sale', { dealId }, ctx);
+  }
+
+  /** Creates a DRAFT payroll batch (`{batchName, payPeriodEnd, payDate, projectTypeIds?, includeClawbacks?}`). Admin only. */
+  createBatch(batch, ctx) {
+    return this.call('create_batch', { batch }, ctx);
+  }
+
+  /** A payroll batch with its payouts and lines. Admin only. */
+  getBatch(batchId, ctx) {
+    return this.call('get_batch', { batchId }, ctx);
+  }
+
+  /** `listBatches([filters], ctx)`: batches by `status`, `startDate`, `endDate`. Admin only. */
+  listBatches(...rest) {
+    const [ctx, filters] = splitContext(rest);
+    return this.call('list_batches', filters || {}, ctx);
+  }
+
+  /** DRAFT → SUBMITTED (any other move is CONFLICT). Admin only. */
+  submitBatch(batchId, ctx) {
+    return this.call('submit_batch', { batchId }, ctx);
+  }
+
+  /** SUBMITTED → APPROVED. Admin only. */
+  approveBatch(batchId, ctx) {
+    return this.call('approve_batch', { batchId }, ctx);
+  }
+
+  /** APPROVED → EXPORTED, with the batch's CSV. Admin only. */
+  exportBatch(batchId, ctx) {
+    return this.call('export_batch', { batchId }, ctx);
+  }
+
+  /** EXPORTED → PAID: every line becomes PAID; a negative net is carried forward. Admin only. */
+  markBatchPaid(batchId, ctx) {
+    return this.call('mark_batch_paid', { batchId }, ctx);
+  }
+
+  /** The batch's payroll CSV. Admin only. */
+  batchCsv(batchId, ctx) {
+    return this.call('batch_csv', { batchId }, ctx);
+  }
+
+  /** `clawbacks([filters], ctx)`: clawback lines by `userId`, `dealId`, `isProcessed`, dates. */
+  clawbacks(...rest) {
+    const [ctx, filters] = splitContext(rest);
+    return this.call('clawbacks', filters || {}, ctx);
+  }
+
+  /** Marks one clawback processed. Admin only. */
+  processClawback(id, ctx) {
+    return this.call('process_clawback', { id }, ctx);
+  }
+
+  /** Marks several clawbacks processed, all or nothing. Admin only. */
+  processClawbacks(ids, ctx) {
+    return this.call('process_clawbacks', { ids }, ctx);
+  }
+
+  /** `allocationSummary([filters], ctx)`: totals by milestone, status, allocation type, and the grand total. */
+  allocationSummary(...rest) {
+    const [ctx, filters] = splitContext(rest);
+    return this.call('allocation_summary', filters || {}, ctx);
+  }
+
+  /** Creates or replaces a goal (SPEC §18.26). Admin only. */
+  setGoal(goal, ctx) {
+    return this.call('set_goal', { goal }, ctx);
+  }
+
+  /** Deletes a goal. Admin only. */
+  deleteGoal(goalId, ctx) {
+    return this.call('delete_goal', { goalId }, ctx);
+  }
+
+  /** `goals([{userId, goalId}], ctx)`: goals with progress, days remaining and milestones achieved. */
+  goals(...rest) {
+    const [ctx, filters] = splitContext(rest);
+    return this.call('goals', filters || {}, ctx);
+  }
 }
 
 /**

@@ -21,7 +21,7 @@ function counted(make) {
   return f;
 }
 
-const CHECKS = 13; // compcode_core::conformance::run_all
+const CHECKS = 14; // compcode_core::conformance::run_all
 
 test('a plain JS store passes', { skip: SKIP }, () => {
   const factory = counted(() => new ObjectRepository());

@@ -132,6 +132,36 @@ function everyWorkflow(repo) {
   const imported = new Orchestrator(new MemoryRepository()).importDocument(QUICKSTART, { at: '2026-04-02' });
   assert.strictEqual(imported.eventsWritten, 10);
   answers.set('import', imported);
+  // Spark workflows (rate tables, batches, clawbacks, goals): replay the hand-worked fixtures'
+  // steps on stores of their own, keeping each workflow's first successful answer.
+  const sparkSteps = (name) =>
+    JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../spec-fixtures/spark', name), 'utf8')).input.steps;
+  const replay = (steps, so) => {
+    for (const s of steps) {
+      let out;
+      try {
+        out = so.call(s.call, s.args ?? {}, s.as ? { actor: s.as, at: s.at } : { at: s.at });
+      } catch {
+        continue; // the fixtures also pin refusals
+      }
+      if (!answers.has(s.call)) answers.set(s.call, out);
+    }
+  };
+  const sp = new Orchestrator(new MemoryRepository());
+  const steps = sparkSteps('workflow_process_clawbacks.json');
+  const first = steps.findIndex((s) => s.call === 'process_clawback');
+  replay(steps.slice(0, first), sp);
+  const sctx = { actor: 'admin', at: steps[first].at };
+  const ids = sp.clawbacks(sctx).map((c) => c.clawbackId);
+  assert.strictEqual(ids.length, 3);
+  answers.set('process_clawback', sp.processClawback(ids[0], sctx));
+  answers.set('process_clawbacks', sp.processClawbacks(ids.slice(1), sctx));
+  answers.set('batch_csv', sp.batchCsv('batch-1', sctx));
+  answers.set('get_batch', sp.getBatch('batch-1', sctx));
+  answers.set('list_batches', sp.listBatches(sctx));
+  answers.set('allocation_summary', sp.allocationSummary(sctx));
+  replay(sparkSteps('workflow_goals.json'), new Orchestrator(new MemoryRepository()));
+  replay(sparkSteps('workflow_cancel_unpaid_reverses.json'), new Orchestrator(new MemoryRepository()));
   return answers;
 }
 

@@ -174,6 +174,9 @@ const UNTYPED_OPERATIONS = [
   'commissionflow.calculate',
   'commissionflow.transition',
   'commissionflow.list',
+  'spark.rate_lookup',
+  'spark.allocation_summary',
+  'spark.goals',
 ];
 
 test('every fixture output has exactly the declared shape', () => {

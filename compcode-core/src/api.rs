@@ -65,7 +65,7 @@ pub struct Event {
     pub reason: Option<&'static str>,
     /// A periodic line of an open period.
     pub provisional: bool,
-    /// Milestone (rate tables; null here).
+    /// Milestone of a rate-table payment (SPEC §9), else null.
     pub milestone: Option<u32>,
     /// Participant role.
     pub role: Option<String>,
@@ -268,8 +268,9 @@ pub fn validate(input: &Value) -> ValidateResult {
     }
 }
 
+/// An issue read back from an error's `details.errors`.
 #[derive(serde::Deserialize)]
-struct IssueIn {
+pub(crate) struct IssueIn {
     path: String,
     code: String,
     message: String,
@@ -277,7 +278,7 @@ struct IssueIn {
 }
 
 impl IssueIn {
-    fn into_issue(self) -> Issue {
+    pub(crate) fn into_issue(self) -> Issue {
         Issue { path: self.path, code: intern_code(&self.code), message: self.message, suggestion: self.suggestion }
     }
 }
@@ -319,19 +320,7 @@ fn opt_plain(d: Option<Decimal>) -> Option<String> {
 
 /// The idempotency key of a line: the compact JSON array of its key parts (SPEC §12).
 pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
-    let plan = &doc.plans[l.plan].plan_id;
-    let rep = &doc.reps[l.rep].id;
-    let parts: Vec<&str> = match l.phase {
-        Phase::PerDeal => vec![l.deal.map_or("", |d| doc.deals[d].id.as_str()), rep, plan, &l.rule_name],
-        Phase::Periodic => vec![rep, plan, &l.rule_name, ""],
-        Phase::Cascade => vec![rep, plan, &l.rule_name, "", l.source_rep.map_or("", |s| doc.reps[s].id.as_str())],
-    };
-    let period = l.period.to_string();
-    let parts: Vec<&str> = parts
-        .into_iter()
-        .map(|p| if p.is_empty() && l.phase != Phase::PerDeal { period.as_str() } else { p })
-        .collect();
-    serde_json::to_string(&parts).unwrap_or_default()
+    crate::ledger::line_key(doc, l)
 }
 
 fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
@@ -357,7 +346,7 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
             credited_value: opt_plain(l.credited),
             reason: l.reason,
             provisional: l.provisional,
-            milestone: None,
+            milestone: l.milestone,
             role: l.role.clone(),
             idempotency_key: idempotency_key(doc, l),
             trace: l.trace.clone(),
@@ -500,11 +489,16 @@ pub const OPERATIONS: &[&str] = &[
     "commissionflow.calculate",
     "commissionflow.transition",
     "commissionflow.list",
+    "spark.rate_lookup",
+    "spark.allocation_summary",
+    "spark.goals",
 ];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
-/// {approved: [[repId, period]], corrections: {key: amount}}, landingPeriod?}` → the change set.
-/// Clawbacks land in `landingPeriod` (default: the corrected line's period).
+/// {approved: [[repId, period]], corrections: {key: amount}, lockedBatches?: [batchId],
+/// today?, cancelledAt?: {dealId: date}, clawbackWindows?: [{planVersionId, ruleName, days}]},
+/// landingPeriod?}` → the change set. Clawbacks land in `landingPeriod` (default: the corrected
+/// line's period); `today` is the run's date (SPEC §18.10).
 ///
 /// ```
 /// use serde_json::json;
@@ -545,6 +539,42 @@ pub fn reconcile_op(input: &Value) -> Result<Value> {
                 }])
             })?;
             locks.corrections.insert(k.clone(), amount);
+        }
+        for b in l.get("lockedBatches").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(b) = b.as_str() {
+                locks.locked_batches.insert(b.to_string());
+            }
+        }
+        let date_at = |path: String, v: &Value| {
+            v.as_str().and_then(|t| crate::period::parse_date(t, true)).ok_or_else(|| {
+                Error::validation(vec![Issue {
+                    path,
+                    code: "invalid_date",
+                    message: "a date YYYY-MM-DD is required".into(),
+                    suggestion: None,
+                }])
+            })
+        };
+        if let Some(t) = l.get("today").filter(|t| !t.is_null()) {
+            locks.today = Some(date_at("locks.today".into(), t)?);
+        }
+        for (k, v) in l.get("cancelledAt").and_then(Value::as_object).into_iter().flatten() {
+            locks.cancelled_at.insert(k.clone(), date_at(format!("locks.cancelledAt.{k}"), v)?);
+        }
+        for (i, w) in l.get("clawbackWindows").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let (Some(v), Some(r), Some(d)) = (
+                w.get("planVersionId").and_then(Value::as_str),
+                w.get("ruleName").and_then(Value::as_str),
+                w.get("days").and_then(Value::as_u64).and_then(|d| u32::try_from(d).ok()),
+            ) else {
+                return Err(Error::validation(vec![Issue {
+                    path: format!("locks.clawbackWindows[{i}]"),
+                    code: "invalid_value",
+                    message: "a window is `{planVersionId, ruleName, days}`".into(),
+                    suggestion: None,
+                }]));
+            };
+            locks.clawback_windows.insert((v.to_string(), r.to_string()), d);
         }
     }
     let landing = input.get("landingPeriod").and_then(Value::as_str).map(str::to_string);
@@ -616,6 +646,9 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `commissionflow.calculate` | [`crate::commissionflow::calculate_op`] | `{calculatedAt, plans, sales, users?, settings?}` → `{commissions, diagnostics}` |
 /// | `commissionflow.transition` | [`crate::commissionflow::transition_op`] | `{commission(s), ids?, status, at}` → moved record(s) |
 /// | `commissionflow.list` | [`crate::commissionflow::list_op`] | `{commissions, page?, limit?, status?, userId?, startDate?, endDate?}` → `{commissions, pagination}` |
+/// | `spark.rate_lookup` | [`crate::rate_table::lookup_op`] | `{rateTable, deal, userId, roleId?, creditDateField?}` → the matching row with `matchedOn` |
+/// | `spark.allocation_summary` | [`crate::payroll::summary_op`] | `{events, deals?, currencyPrecision?, <filters>}` → `{byMilestone, byStatus, byAllocationType, grandTotal, overrides, …}` |
+/// | `spark.goals` | [`crate::goals::goals_op`] | calculation document + `goals` → `{goals: [progress]}` |
 ///
 /// ```
 /// use serde_json::json;
@@ -636,6 +669,9 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "commissionflow.calculate" => return crate::commissionflow::calculate_op(input),
         "commissionflow.transition" => return crate::commissionflow::transition_op(input),
         "commissionflow.list" => return crate::commissionflow::list_op(input),
+        "spark.rate_lookup" => return crate::rate_table::lookup_op(input),
+        "spark.allocation_summary" => return crate::payroll::summary_op(input),
+        "spark.goals" => return crate::goals::goals_op(input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

@@ -20,7 +20,7 @@ type Check<R> = (&'static str, fn(R) -> Result<()>);
 
 /// Runs every check on fresh stores from `make`.
 pub fn run_all<R: Repository>(mut make: impl FnMut() -> R) -> Result<()> {
-    let checks: [Check<R>; 13] = [
+    let checks: [Check<R>; 14] = [
         ("store basics", store_basics),
         ("atomic commit", atomic_commit),
         ("recipe: author, assign, quota, simulate, recalc", recipe_author_to_recalc),
@@ -34,6 +34,7 @@ pub fn run_all<R: Repository>(mut make: impl FnMut() -> R) -> Result<()> {
         ("deletion reverses and soft-deletes", deletion_reverses),
         ("recalculating twice is all noop", recalc_twice_noop),
         ("roles", roles),
+        ("spark: sale → MP1 → batch → paid → cancel → clawback → next batch nets it out", spark_lifecycle),
     ];
     for (name, check) in checks {
         check(make()).map_err(|e| {
@@ -477,4 +478,219 @@ pub fn roles<R: Repository>(repo: R) -> Result<()> {
     o.delete_comment(&Actor::user("alice"), "alice|2026-Q1|c1", at)?;
     let del = o.delete_plan(&Actor::user("admin"), "ae-plan-2026", at);
     ensure_eq(code(del), Some(ErrorCode::Conflict), "a plan with assigned reps cannot be deleted")
+}
+
+/// The Spark plan of the seed: a rate table with two milestones, a level-1 override.
+fn spark_setup<R: Repository>(repo: R) -> Result<Orchestrator<R>> {
+    let mut o = Orchestrator::new(repo);
+    let at = d("2025-01-01");
+    let sys = Actor::System;
+    o.upsert_rep(&sys, json!({"id": "admin", "name": "Ada Admin", "role": "admin"}), at)?;
+    o.upsert_rep(&sys, json!({"id": "bob", "name": "Bob Manager", "email": "bob@example.com", "role": "manager"}), at)?;
+    o.upsert_rep(
+        &sys,
+        json!({"id": "alice", "name": "Alice Rep", "email": "alice@example.com", "managerId": "bob"}),
+        at,
+    )?;
+    let admin = Actor::user("admin");
+    o.create_plan(
+        &admin,
+        json!({"planId": "spark", "name": "Spark Solar", "effectiveStart": "2025-01-01", "config": {"rules": [
+            {"name": "Sales Commission", "measure": "amount", "attainmentPeriod": "monthly", "clawbackWindowDays": 90,
+             "rateTable": [
+                {"rateId": 100, "userId": "alice", "roleId": "Closer", "stateCode": "TX", "effectiveStartDate": "2025-01-01",
+                 "percentMp1": "4.00", "flatMp1": "100.00", "percentMp2": "2.00", "flatMp2": "50.00"},
+                {"rateId": 1, "roleId": "Closer", "effectiveStartDate": "2025-01-01", "percentMp1": "3", "percentMp2": "1"}],
+             "milestones": [
+                {"number": 1, "name": "MP1", "when": [{"field": "status", "operator": "in", "value": ["APPROVED", "COMPLETED"]}]},
+                {"number": 2, "name": "MP2", "when": [{"field": "status", "operator": "equals", "value": "COMPLETED"}],
+                 "dateField": "installDate"}]},
+            {"name": "Override L1", "measure": "amount", "executionPhase": "cascade", "cascadeBase": "measure",
+             "dependsOn": "Sales Commission", "level": 1, "attainmentPeriod": "monthly", "sourceRoles": ["Closer"],
+             "tiers": [{"tierIndex": 0, "name": "1%", "minThreshold": 0, "rate": "0.01"}]}]}}),
+        at,
+    )?;
+    o.assign(&admin, json!({"repIds": ["alice", "bob"], "planId": "spark", "effectiveStart": "2025-01-01"}), at)?;
+    Ok(o)
+}
+
+fn sale(id: &str, amount: &str, date: &str) -> Value {
+    json!({"id": id, "name": format!("Sale {id}"), "status": "APPROVED", "amount": amount, "closeDate": date,
+           "ownerRepId": "alice", "fields": {"stateCode": "TX", "projectTypeId": 1},
+           "credits": [{"repId": "alice", "role": "Closer"}]})
+}
+
+/// Approves the statements of `period` for alice and bob (the lines become APPROVED).
+fn approve_month<R: Repository>(o: &mut Orchestrator<R>, period: &str, at: NaiveDate) -> Result<()> {
+    let admin = Actor::user("admin");
+    for rep in ["alice", "bob"] {
+        o.generate_statement(&admin, rep, period, at)?;
+        o.set_statement_status(&admin, rep, period, "approved", at)?;
+    }
+    Ok(())
+}
+
+/// (user, gross, clawbackAmount, net) of one payout.
+type PayoutRow = (String, String, String, String);
+
+/// Creates, submits, approves, exports and pays a batch; returns its payouts as
+/// (user, gross, clawbackAmount, net) and the paid batch.
+fn pay_batch<R: Repository>(
+    o: &mut Orchestrator<R>,
+    body: Value,
+    at: NaiveDate,
+    paid_on: NaiveDate,
+) -> Result<(Vec<PayoutRow>, Value)> {
+    let admin = Actor::user("admin");
+    let b = o.create_batch(&admin, body, at)?;
+    let id = b.batch_id.clone();
+    o.batch_action(&admin, &id, "submit", at)?;
+    o.batch_action(&admin, &id, "approve", at)?;
+    let exported = o.batch_action(&admin, &id, "export", at)?;
+    ensure(exported["csv"].as_str().is_some_and(|c| c.starts_with("batchId,")), "export returns the CSV")?;
+    let paid = o.batch_action(&admin, &id, "mark_paid", paid_on)?;
+    let payouts = b
+        .payouts
+        .iter()
+        .map(|p| {
+            (p.user_id.clone(), p.gross_amount.to_string(), p.clawback_amount.to_string(), p.net_amount.to_string())
+        })
+        .collect();
+    Ok((payouts, paid))
+}
+
+fn p(user: &str, gross: &str, claw: &str, net: &str) -> PayoutRow {
+    (user.into(), gross.into(), claw.into(), net.into())
+}
+
+/// Spark end to end (SPEC §9, §14, §18.5–§18.13, §18.23–§18.24): a 25000 sale pays MP1 1100.00
+/// (4% + 100) and a 250.00 override; a batch pays both; the sale is cancelled, so both paid lines
+/// are clawed back; the next batch nets the clawbacks against a new sale and carries the negative
+/// nets forward; the batch after that nets the carry-forwards out.
+pub fn spark_lifecycle<R: Repository>(repo: R) -> Result<()> {
+    let mut o = spark_setup(repo)?;
+    let admin = Actor::user("admin");
+    let sys = Actor::System;
+    // sale → MP1 (MP2 waits for COMPLETED)
+    let run = o.upsert_deal(&sys, sale("S1", "25000", "2025-01-15"), d("2025-01-15"))?;
+    ensure_eq(run.events_written, 2, "MP1 and the override are written")?;
+    ensure_eq(amount_of(&o, "S1", "alice")?, "1100.00".into(), "MP1 = 25000 × 4% + 100")?;
+    ensure_eq(amount_of(&o, "S1", "bob")?, "250.00".into(), "override = 25000 × 1%")?;
+    let mp1 = live(&o, "alice")?.into_iter().next().ok_or_else(|| fail("MP1"))?;
+    ensure_eq(
+        mp1.idempotency_key.as_str(),
+        r#"["S1","alice","spark","Sales Commission","1"]"#,
+        "a milestone payment's key ends with its milestone",
+    )?;
+    approve_month(&mut o, "2025-01", d("2025-01-31"))?;
+    // batch 1 pays both lines
+    let forbidden = o.create_batch(
+        &Actor::user("bob"),
+        json!({"batchName": "x", "payPeriodEnd": "2025-01-31", "payDate": "2025-02-05"}),
+        d("2025-02-01"),
+    );
+    ensure_eq(forbidden.err().map(|e| e.code()), Some(ErrorCode::Forbidden), "batches are admin only")?;
+    let b1 = json!({"batchName": "January 2025", "payPeriodStart": "2025-01-01", "payPeriodEnd": "2025-01-31",
+                    "payDate": "2025-02-05", "projectTypeIds": [1], "includeClawbacks": true});
+    let (payouts, paid) = pay_batch(&mut o, b1, d("2025-02-01"), d("2025-02-05"))?;
+    ensure_eq(
+        payouts,
+        vec![p("alice", "1100.00", "0.00", "1100.00"), p("bob", "250.00", "0.00", "250.00")],
+        "batch 1 payouts",
+    )?;
+    ensure_eq(paid["batch"]["totalAmount"].clone(), json!("1350.00"), "batch 1 total")?;
+    ensure_eq(paid["batch"]["status"].clone(), json!("PAID"), "batch 1 is PAID")?;
+    ensure(
+        live(&o, "alice")?.iter().all(|e| e.status == LineStatus::Paid && e.paid_at.as_deref() == Some("2025-02-05")),
+        "PAID marks every line paid on the pay date",
+    )?;
+    let again = o.batch_action(&admin, "batch-1", "mark_paid", d("2025-02-06"));
+    ensure_eq(again.err().map(|e| e.code()), Some(ErrorCode::Conflict), "nothing leaves PAID")?;
+    // a recalculation keeps paid lines
+    let rerun = o.recalculate_sale(&admin, "S1", d("2025-02-07"))?;
+    ensure_eq((rerun.events_locked, rerun.events_updated), (2, 0), "paid lines are locked")?;
+    // cancel → clawbacks for both paid lines (inside the 90-day window)
+    let cancel = o.cancel_sale(&admin, "S1", Some("Customer cancelled contract"), None, d("2025-02-10"))?;
+    ensure_eq((cancel.outcome.as_str(), cancel.clawbacks), ("processed", 2), "cancellation writes two clawbacks")?;
+    let cbs = o.clawbacks(&admin, &json!({"isProcessed": false}), d("2025-02-10"))?;
+    let got: Vec<(String, String, String)> = cbs
+        .iter()
+        .map(|c| {
+            (
+                c["userId"].as_str().unwrap_or("").into(),
+                c["amount"].as_str().unwrap_or("").into(),
+                c["period"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    ensure_eq(
+        got,
+        vec![
+            ("alice".to_string(), "-1100.00".to_string(), "2025-02".to_string()),
+            ("bob".into(), "-250.00".into(), "2025-02".into()),
+        ],
+        "clawbacks land in the month of the cancellation",
+    )?;
+    ensure(o.audit_log(&admin, Some("sale.cancelled"))?.len() == 1, "the cancellation is audited")?;
+    // a new sale in February; the statements hold the sale and the clawbacks
+    o.upsert_deal(&sys, sale("S2", "10000", "2025-02-12"), d("2025-02-12"))?;
+    approve_month(&mut o, "2025-02", d("2025-02-28"))?;
+    let b2 = json!({"batchName": "February 2025", "payPeriodEnd": "2025-02-28", "payDate": "2025-03-05",
+                    "includeClawbacks": true});
+    let (payouts, paid) = pay_batch(&mut o, b2, d("2025-03-01"), d("2025-03-05"))?;
+    // alice: 10000 × 4% + 100 = 500 − 1100 = −600; bob: 100 − 250 = −150
+    ensure_eq(
+        payouts,
+        vec![p("alice", "500.00", "1100.00", "-600.00"), p("bob", "100.00", "250.00", "-150.00")],
+        "batch 2 payouts",
+    )?;
+    ensure_eq(paid["batch"]["totalAmount"].clone(), json!("0.00"), "negative nets pay 0")?;
+    let open = o.clawbacks(&admin, &json!({"isProcessed": false}), d("2025-03-05"))?;
+    let carried: Vec<(String, String, String, String)> = open
+        .iter()
+        .map(|c| {
+            let t = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            (t("userId"), t("amount"), t("reason"), t("period"))
+        })
+        .collect();
+    ensure_eq(
+        carried,
+        vec![
+            ("alice".to_string(), "-600.00".to_string(), "carry_forward".to_string(), "2025-03".to_string()),
+            ("bob".into(), "-150.00".into(), "carry_forward".into(), "2025-03".into()),
+        ],
+        "the negative nets are carried forward; the batch's clawbacks are processed",
+    )?;
+    let reprocess = o.process_clawbacks(
+        &admin,
+        &[r#"["S1","alice","spark","Sales Commission","1","clawback"]"#.to_string()],
+        d("2025-03-06"),
+    );
+    ensure_eq(
+        reprocess.err().map(|e| e.code()),
+        Some(ErrorCode::Conflict),
+        "a processed clawback cannot be processed again",
+    )?;
+    // March: a new sale nets the carry-forwards out
+    o.upsert_deal(&sys, sale("S3", "20000", "2025-03-10"), d("2025-03-10"))?;
+    approve_month(&mut o, "2025-03", d("2025-03-31"))?;
+    let b3 = json!({"batchName": "March 2025", "payPeriodEnd": "2025-03-31", "payDate": "2025-04-04",
+                    "includeClawbacks": true});
+    let (payouts, paid) = pay_batch(&mut o, b3, d("2025-04-01"), d("2025-04-04"))?;
+    // alice: 20000 × 4% + 100 = 900 − 600 = 300; bob: 200 − 150 = 50
+    ensure_eq(
+        payouts,
+        vec![p("alice", "900.00", "600.00", "300.00"), p("bob", "200.00", "150.00", "50.00")],
+        "batch 3 nets the carry-forwards out",
+    )?;
+    ensure_eq(paid["batch"]["totalAmount"].clone(), json!("350.00"), "batch 3 total")?;
+    ensure(o.clawbacks(&admin, &json!({"isProcessed": false}), d("2025-04-04"))?.is_empty(), "nothing is left owed")?;
+    let summary = o.allocation_summary(&admin, &json!({}), d("2025-04-04"))?;
+    // the paid S1 line stays (its clawback offsets it; summaries leave clawbacks out, §18.25)
+    ensure_eq(
+        (summary["grandTotal"].clone(), summary["byStatus"]["paid"].clone(), summary["overrides"]["total"].clone()),
+        (json!("2500.00"), json!("2500.00"), json!("550.00")),
+        "allocation summary: 1100 + 500 + 900 paid; overrides 250 + 100 + 200",
+    )?;
+    Ok(())
 }

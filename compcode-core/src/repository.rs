@@ -45,11 +45,15 @@ pub enum Collection {
     Comments,
     /// The append-only audit log.
     Audit,
+    /// Spark payroll batches (SPEC §14).
+    Batches,
+    /// Spark goals (SPEC §18.26).
+    Goals,
 }
 
 impl Collection {
     /// Every collection.
-    pub const ALL: [Collection; 14] = [
+    pub const ALL: [Collection; 16] = [
         Collection::Settings,
         Collection::Reps,
         Collection::Plans,
@@ -64,6 +68,8 @@ impl Collection {
         Collection::TrueUps,
         Collection::Comments,
         Collection::Audit,
+        Collection::Batches,
+        Collection::Goals,
     ];
 
     /// The collection's name (also its SQL table key).
@@ -83,6 +89,8 @@ impl Collection {
             Collection::TrueUps => "true_ups",
             Collection::Comments => "comments",
             Collection::Audit => "audit",
+            Collection::Batches => "batches",
+            Collection::Goals => "goals",
         }
     }
 

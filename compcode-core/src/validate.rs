@@ -1,5 +1,14 @@
 //! The reader: host JSON → the typed [`CalcDoc`], reporting **every** problem at once with its
 //! JSON path and an issue code, and a "did you mean" for unknown keys (SPEC §16).
+//!
+//! Spark rules (SPEC §9, §18.5–§18.9): `rateTable` rows accept the five sale keys (string or
+//! integer ids), `rateId`, the effective range and any `percentMpN` / `flatMpN` (N ≥ 1, 0 or
+//! more); rows that would tie exactly (same keys, same values, same `effectiveStartDate`) are
+//! `duplicate`. A rate-table rule is per_deal only and refuses `tiers`, `payoutBase`,
+//! `floorAttainment` and `capMultiplier`; `milestones` (unique `number` 1–1000, `when`
+//! conditions, `dateField`) need a `rateTable`; `clawbackWindowDays` is a whole number 0–36600
+//! on any rule; `sourceRoles` belongs to a `measure` cascade whose `dependsOn` names a
+//! rate-table rule. A credit's `role` may be an integer id (read as its text).
 
 use crate::condition::{compile_leaf, number_of, Condition, FieldType, Op, OPERATORS};
 use crate::decimal::{parse_decimal, Rounding};
@@ -33,6 +42,30 @@ fn idx(path: &str, i: usize) -> String {
 }
 
 impl Reader {
+    /// A reader with the default fiscal year.
+    pub(crate) fn new() -> Self {
+        Reader { issues: Vec::new(), fy_start: 1 }
+    }
+
+    /// `Ok(value)` when nothing was reported, else `VALIDATION_FAILED` with every issue.
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T> {
+        match value {
+            Some(v) if self.issues.is_empty() => Ok(v),
+            _ => {
+                let mut issues = self.issues;
+                if issues.is_empty() {
+                    issues.push(Issue {
+                        path: String::new(),
+                        code: "invalid_value",
+                        message: "the input could not be read".into(),
+                        suggestion: None,
+                    });
+                }
+                Err(Error::validation(issues))
+            }
+        }
+    }
+
     pub(crate) fn issue(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
         self.issues.push(Issue { path: path.into(), code, message: message.into(), suggestion: None });
     }
@@ -264,7 +297,21 @@ const RULE_KEYS: &[&str] = &[
     "clawbackWindowDays",
     "sourceRoles",
 ];
-const LATER_RULE_KEYS: &[&str] = &["rateTable", "milestones", "clawbackWindowDays", "sourceRoles"];
+const RATE_ROW_KEYS: &[&str] = &[
+    "rateId",
+    "userId",
+    "roleId",
+    "installerId",
+    "stateCode",
+    "projectTypeId",
+    "effectiveStartDate",
+    "effectiveEndDate",
+    "percentMp1",
+    "flatMp1",
+    "percentMp2",
+    "flatMp2",
+];
+const MILESTONE_KEYS: &[&str] = &["number", "name", "when", "dateField"];
 const TIER_KEYS: &[&str] = &["tierIndex", "name", "minThreshold", "maxThreshold", "rate", "flatAmount"];
 const LEAF_KEYS: &[&str] = &["field", "fieldType", "operator", "value"];
 const GROUP_KEYS: &[&str] = &["operator", "rules"];
@@ -613,17 +660,6 @@ impl Reader {
 
     fn rule(&mut self, v: &Value, path: &str) -> Option<Rule> {
         let m = self.obj(v, path, RULE_KEYS)?;
-        for k in LATER_RULE_KEYS {
-            if m.contains_key(*k) {
-                self.issue(
-                    join(path, k),
-                    "invalid_value",
-                    format!(
-                        "`{k}` (rate tables and milestones, SPEC §9) is not supported by this version of compcode yet"
-                    ),
-                );
-            }
-        }
         let id = self.id(m, path, "id", false);
         let name = self.string(m, path, "name", true);
         let measure = self.string(m, path, "measure", true);
@@ -746,7 +782,51 @@ impl Reader {
         let require_won = self.bool(m, path, "requireWon").unwrap_or(true);
         let credit_date_field = self.string(m, path, "creditDateField", false);
         let conditions = self.conditions(m, path, "conditions");
-        let tiers = self.tiers(m, path, "tiers", true, tier_mode);
+        let rate_table = match m.get("rateTable") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(self.rate_table(m, path)),
+        };
+        let milestones = self.milestones(m, path);
+        let clawback_window_days = match self.int(m, path, "clawbackWindowDays", false) {
+            Some(d) if (0..=36600).contains(&d) => Some(d as u32),
+            Some(_) => {
+                self.issue(join(path, "clawbackWindowDays"), "invalid_value", "`clawbackWindowDays` must be 0–36600");
+                None
+            }
+            None => None,
+        };
+        let source_roles = self.array(m, path, "sourceRoles", false).map(|a| {
+            let mut roles = Vec::new();
+            for (i, x) in a.iter().enumerate() {
+                match x {
+                    Value::String(t) if !t.is_empty() => roles.push(t.clone()),
+                    Value::Number(n) if n.is_i64() || n.is_u64() => roles.push(n.to_string()),
+                    _ => self.issue(idx(&join(path, "sourceRoles"), i), "invalid_type", "a role must be a string id"),
+                }
+            }
+            roles
+        });
+        if source_roles.is_some() && phase != Phase::Cascade {
+            self.issue(join(path, "sourceRoles"), "invalid_value", "`sourceRoles` applies only to cascade rules");
+        }
+        // SPEC §18.5: a rate-table rule takes its rates from the table; these would be ignored
+        if rate_table.is_some() {
+            for key in ["tiers", "payoutBase", "floorAttainment", "capMultiplier"] {
+                if m.get(key).is_some_and(|v| !v.is_null()) {
+                    self.issue(
+                        join(path, key),
+                        "invalid_value",
+                        format!("`{key}` cannot be used with `rateTable` (the rates come from the table, SPEC §18.5)"),
+                    );
+                }
+            }
+            if phase != Phase::PerDeal {
+                self.issue(join(path, "rateTable"), "invalid_value", "`rateTable` applies only to per_deal rules");
+            }
+        } else if m.get("milestones").is_some_and(|v| !v.is_null()) {
+            self.issue(join(path, "milestones"), "invalid_value", "`milestones` needs a `rateTable` (SPEC §18.5)");
+        }
+        let tiers = if rate_table.is_some() { Vec::new() } else { self.tiers(m, path, "tiers", true, tier_mode) };
         let phase_ok = phase;
         if phase_ok == Phase::Cascade {
             if cascade_base == CascadeBase::Commission && depends_on.is_none() {
@@ -798,7 +878,122 @@ impl Reader {
             credit_date_field,
             conditions,
             tiers,
+            rate_table,
+            milestones,
+            clawback_window_days,
+            source_roles,
         })
+    }
+
+    /// A rule's `rateTable` (SPEC §9, §18.5–§18.7): rows with ids compared as strings, decimals
+    /// `percentMpN` / `flatMpN` (0 or more), an effective range; two rows that would always tie
+    /// (same keys with the same values and the same `effectiveStartDate`) are `duplicate`.
+    pub(crate) fn rate_table(&mut self, m: &Obj, path: &str) -> Vec<RateRow> {
+        let base = join(path, "rateTable");
+        let mut rows: Vec<(usize, RateRow)> = Vec::new();
+        let Some(items) = self.array(m, path, "rateTable", true) else { return Vec::new() };
+        if items.is_empty() {
+            self.issue(&base, "invalid_value", "a rate table needs at least one row");
+        }
+        for (i, it) in items.iter().enumerate() {
+            let p = idx(&base, i);
+            let Some(rm) = it.as_object() else {
+                self.issue(&p, "invalid_type", format!("expected an object, found {}", kind(it)));
+                continue;
+            };
+            let mut milestones: BTreeMap<u32, (Option<Decimal>, Option<Decimal>)> = BTreeMap::new();
+            for k in rm.keys() {
+                if let Some(n) = milestone_key(k) {
+                    let d = self.decimal(rm, &p, k, false);
+                    if d.is_some_and(|d| d.is_sign_negative() && !d.is_zero()) {
+                        self.issue(join(&p, k), "invalid_value", format!("`{k}` must be 0 or more"));
+                    }
+                    let slot = milestones.entry(n).or_default();
+                    if k.starts_with("percent") {
+                        slot.0 = d;
+                    } else {
+                        slot.1 = d;
+                    }
+                } else if !RATE_ROW_KEYS.contains(&k.as_str()) {
+                    let suggestion = suggest(k, RATE_ROW_KEYS);
+                    let message = match &suggestion {
+                        Some(s) => format!("unknown field `{k}`; did you mean `{s}`?"),
+                        None => format!(
+                            "unknown field `{k}`; expected one of: {}, percentMpN, flatMpN",
+                            RATE_ROW_KEYS[..8].join(", ")
+                        ),
+                    };
+                    self.issues.push(Issue { path: join(&p, k), code: "unknown_field", message, suggestion });
+                }
+            }
+            let rate_id = self.id(rm, &p, "rateId", false);
+            let mut keys: [Option<String>; 5] = Default::default();
+            for (slot, key) in keys.iter_mut().zip(RATE_KEYS) {
+                *slot = self.id(rm, &p, key, false);
+            }
+            let start = self.date(rm, &p, "effectiveStartDate", true);
+            let end = self.date(rm, &p, "effectiveEndDate", false);
+            if let (Some(s), Some(e)) = (start, end) {
+                if e < s {
+                    self.issue(
+                        join(&p, "effectiveEndDate"),
+                        "invalid_value",
+                        "`effectiveEndDate` is before `effectiveStartDate`",
+                    );
+                }
+            }
+            if let Some(effective_start) = start {
+                rows.push((i, RateRow { rate_id, keys, effective_start, effective_end: end, milestones }));
+            }
+        }
+        // SPEC §18.7: an exact tie after the priority and date rules is refused
+        for (a, (i, ra)) in rows.iter().enumerate() {
+            if let Some((j, _)) =
+                rows[..a].iter().find(|(_, rb)| rb.keys == ra.keys && rb.effective_start == ra.effective_start)
+            {
+                self.issue(
+                    idx(&base, *i),
+                    "duplicate",
+                    format!("rows {j} and {i} have the same keys and effectiveStartDate: they would tie for every sale both match"),
+                );
+            }
+        }
+        rows.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// A rule's `milestones` (SPEC §9, §18.8): unique numbers ≥ 1, conditions in `when`.
+    fn milestones(&mut self, m: &Obj, path: &str) -> Vec<Milestone> {
+        let mut out = self.list(m, path, "milestones", false, |r, v, p| {
+            let mm = r.obj(v, p, MILESTONE_KEYS)?;
+            let number = r.int(mm, p, "number", true);
+            if number.is_some_and(|n| !(1..=1000).contains(&n)) {
+                r.issue(join(p, "number"), "invalid_value", "a milestone `number` must be 1–1000");
+            }
+            let name = r.string(mm, p, "name", false);
+            let when = r.conditions(mm, p, "when");
+            let date_field = r.string(mm, p, "dateField", false);
+            let number = number.filter(|n| (1..=1000).contains(n))? as u32;
+            Some(Milestone { number, name, when, date_field })
+        });
+        let mut seen = HashSet::new();
+        for (i, ms) in out.iter().enumerate() {
+            if !seen.insert(ms.number) {
+                self.issue(
+                    join(&idx(&join(path, "milestones"), i), "number"),
+                    "duplicate",
+                    format!("milestone {} is listed twice", ms.number),
+                );
+            }
+        }
+        if m.get("milestones").and_then(Value::as_array).is_some_and(|a| a.is_empty()) {
+            self.issue(
+                join(path, "milestones"),
+                "invalid_value",
+                "`milestones` needs at least one milestone (or leave it out)",
+            );
+        }
+        out.sort_by_key(|ms| ms.number);
+        out
     }
 
     fn tiers(&mut self, m: &Obj, path: &str, key: &str, required: bool, mode: TierMode) -> Vec<Tier> {
@@ -947,7 +1142,7 @@ impl Reader {
         Some(RepOverride { plan_version_id: plan_version_id?, rep_id: rep_id?, rule_name: rule_name?, tiers })
     }
 
-    fn deal(&mut self, v: &Value, path: &str) -> Option<Deal> {
+    pub(crate) fn deal(&mut self, v: &Value, path: &str) -> Option<Deal> {
         let m = self.obj(v, path, DEAL_KEYS)?;
         let id = self.id(m, path, "id", true);
         let name = self.string(m, path, "name", false);
@@ -1010,7 +1205,11 @@ impl Reader {
     fn credit(&mut self, v: &Value, path: &str) -> Option<Credit> {
         let m = self.obj(v, path, CREDIT_KEYS)?;
         let rep_id = self.id(m, path, "repId", true);
-        let role = self.string(m, path, "role", false);
+        // a participant role is an id (SPEC §18.7: ids compare as strings, so Spark's roleId 1 = "1")
+        let role = match m.get("role") {
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            _ => self.string(m, path, "role", false),
+        };
         let split = self.decimal(m, path, "splitPercent", role.is_none());
         if split.is_some_and(|s| s <= Decimal::ZERO) {
             self.issue(join(path, "splitPercent"), "invalid_value", "`splitPercent` must be greater than 0");
@@ -1145,6 +1344,14 @@ impl Reader {
             .filter(|r| r.phase != Phase::Cascade)
             .map(|r| r.name.as_str())
             .collect();
+        let rate_rules: HashSet<&str> = doc
+            .plans
+            .iter()
+            .flat_map(|p| p.versions.iter())
+            .flat_map(|v| v.config.rules.iter())
+            .filter(|r| r.rate_table.is_some())
+            .map(|r| r.name.as_str())
+            .collect();
         for (pi, p) in doc.plans.iter().enumerate() {
             for (vi, v) in p.versions.iter().enumerate() {
                 for (ri, r) in v.config.rules.iter().enumerate() {
@@ -1158,6 +1365,19 @@ impl Reader {
                                 format!("plans[{pi}].config.rules[{ri}].dependsOn")
                             };
                             self.issue(path, "unknown_reference", format!("`dependsOn` names `{d}`, which is no per_deal or periodic rule of any plan here (or `_total`){hint}"));
+                        }
+                    }
+                    // SPEC §18.9: `sourceRoles` picks the participants of a rate-table sale
+                    if r.phase == Phase::Cascade && r.source_roles.is_some() {
+                        let spark = r.cascade_base == CascadeBase::Measure
+                            && r.depends_on.as_deref().is_some_and(|d| rate_rules.contains(d));
+                        if !spark {
+                            let path = if m.get("plans").and_then(|x| x[pi].get("versions")).is_some() {
+                                format!("plans[{pi}].versions[{vi}].config.rules[{ri}].sourceRoles")
+                            } else {
+                                format!("plans[{pi}].config.rules[{ri}].sourceRoles")
+                            };
+                            self.issue(path, "invalid_value", "`sourceRoles` needs `cascadeBase: measure` and a `dependsOn` naming a rate-table rule (SPEC §18.9)");
                         }
                     }
                 }
@@ -1244,6 +1464,15 @@ impl NullExt for Option<&Value> {
     fn is_none_or_null(&self) -> bool {
         self.map_or(true, Value::is_null)
     }
+}
+
+/// `percentMpN` / `flatMpN` → N (N ≥ 1).
+fn milestone_key(k: &str) -> Option<u32> {
+    let digits = k.strip_prefix("percentMp").or_else(|| k.strip_prefix("flatMp"))?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| (1..=1000).contains(n))
 }
 
 /// Reads a decimal from a deal field value (numbers or numeric strings).

@@ -46,6 +46,9 @@ from ._operations import (
     formula_evaluate,
     rules_v0_evaluate,
     rules_v0_validate,
+    spark_allocation_summary,
+    spark_goals,
+    spark_rate_lookup,
 )
 from ._types import (
     AuditEntry,
@@ -80,6 +83,9 @@ __all__ = [
     "formula_evaluate",
     "rules_v0_evaluate",
     "rules_v0_validate",
+    "spark_allocation_summary",
+    "spark_goals",
+    "spark_rate_lookup",
     "DECIMAL_FIELDS",
     "AuditEntry",
     "CompcodeError",

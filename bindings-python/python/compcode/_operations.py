@@ -52,3 +52,22 @@ def commissionflow_list(input: Any) -> Dict[str, Any]:
     """Filters and paginates commissions (status, userId, startDate, endDate, page, limit)."""
     out: Dict[str, Any] = run("commissionflow.list", input)
     return out
+
+
+def spark_rate_lookup(input: Any) -> Dict[str, Any]:
+    """Spark's ``rates/lookup``: the most specific rate-table row for a sale and participant, with
+    ``matchedOn`` (SPEC §9); no match raises ``NotFoundError`` (``details["reason"] == "no_rate"``)."""
+    out: Dict[str, Any] = run("spark.rate_lookup", input)
+    return out
+
+
+def spark_allocation_summary(input: Any) -> Dict[str, Any]:
+    """Allocation totals by milestone, status and allocation type, and the grand total (SPEC §18.25)."""
+    out: Dict[str, Any] = run("spark.allocation_summary", input)
+    return out
+
+
+def spark_goals(input: Any) -> Dict[str, Any]:
+    """Goals with progress, days remaining from ``asOf`` and milestones achieved (SPEC §18.26)."""
+    out: Dict[str, Any] = run("spark.goals", input)
+    return out

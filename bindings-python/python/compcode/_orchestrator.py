@@ -291,3 +291,101 @@ class Orchestrator(_NativeOrchestrator):
     def state_document(self, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
         """The stored state as a calculation document (SPEC §0.1) as of ``at``. Admin only."""
         return cast(Dict[str, Any], self.call("state_document", None, actor=actor, at=at))
+
+    # --- Spark: sales, payroll batches, clawbacks, summaries, goals (SPEC §9, §14) ------------
+
+    def cancel_sale(
+        self,
+        deal_id: str,
+        reason: Optional[str] = None,
+        cancelled_at: Optional[str] = None,
+        *,
+        actor: Optional[str] = None,
+        at: DateLike,
+    ) -> RunReport:
+        """Cancel a sale: unpaid allocations are reversed, paid ones clawed back (respecting
+        ``clawbackWindowDays``). Admin or the host."""
+        args = _args(dealId=deal_id, reason=reason, cancelledAt=cancelled_at)
+        return cast(RunReport, self.call("cancel_sale", args, actor=actor, at=at))
+
+    def recalculate_sale(self, deal_id: str, *, actor: Optional[str] = None, at: DateLike) -> RunReport:
+        """Recalculate one sale, keeping what is paid. Admin or the host."""
+        return cast(RunReport, self.call("recalculate_sale", {"dealId": deal_id}, actor=actor, at=at))
+
+    def sale(self, deal_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """A sale with its allocations, overrides and clawbacks (Spark's sale detail)."""
+        return cast(Dict[str, Any], self.call("sale", {"dealId": deal_id}, actor=actor, at=at))
+
+    def create_batch(self, batch: Mapping[str, Any], *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """Create a DRAFT payroll batch from filters (``payPeriodEnd``, ``payDate``,
+        ``projectTypeIds``?, ``includeClawbacks``?). Admin only."""
+        return cast(Dict[str, Any], self.call("create_batch", {"batch": batch}, actor=actor, at=at))
+
+    def get_batch(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """A payroll batch with its payouts and lines. Admin only."""
+        return cast(Dict[str, Any], self.call("get_batch", {"batchId": batch_id}, actor=actor, at=at))
+
+    def list_batches(
+        self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> List[Dict[str, Any]]:
+        """Payroll batches, optionally by ``status``, ``startDate``, ``endDate``. Admin only."""
+        return cast(List[Dict[str, Any]], self.call("list_batches", {} if filters is None else filters, actor=actor, at=at))
+
+    def submit_batch(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """DRAFT → SUBMITTED (any other move is :class:`compcode.ConflictError`). Admin only."""
+        return cast(Dict[str, Any], self.call("submit_batch", {"batchId": batch_id}, actor=actor, at=at))
+
+    def approve_batch(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """SUBMITTED → APPROVED. Admin only."""
+        return cast(Dict[str, Any], self.call("approve_batch", {"batchId": batch_id}, actor=actor, at=at))
+
+    def export_batch(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """APPROVED → EXPORTED, with the batch's CSV. Admin only."""
+        return cast(Dict[str, Any], self.call("export_batch", {"batchId": batch_id}, actor=actor, at=at))
+
+    def mark_batch_paid(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """EXPORTED → PAID: every line becomes PAID; a negative net is carried forward. Admin only."""
+        return cast(Dict[str, Any], self.call("mark_batch_paid", {"batchId": batch_id}, actor=actor, at=at))
+
+    def batch_csv(self, batch_id: str, *, actor: Optional[str] = None, at: DateLike) -> str:
+        """The batch's payroll CSV. Admin only."""
+        return cast(str, self.call("batch_csv", {"batchId": batch_id}, actor=actor, at=at))
+
+    def clawbacks(
+        self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> List[Dict[str, Any]]:
+        """Clawback lines (``userId``, ``dealId``, ``isProcessed``, ``startDate``, ``endDate``)."""
+        return cast(List[Dict[str, Any]], self.call("clawbacks", {} if filters is None else filters, actor=actor, at=at))
+
+    def process_clawback(self, id: str, *, actor: Optional[str] = None, at: DateLike) -> Any:
+        """Mark one clawback processed. Admin only."""
+        return self.call("process_clawback", {"id": id}, actor=actor, at=at)
+
+    def process_clawbacks(self, ids: Sequence[str], *, actor: Optional[str] = None, at: DateLike) -> Any:
+        """Mark several clawbacks processed, all or nothing. Admin only."""
+        return self.call("process_clawbacks", {"ids": list(ids)}, actor=actor, at=at)
+
+    def allocation_summary(
+        self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> Dict[str, Any]:
+        """Allocation totals by milestone, status and allocation type, and the grand total."""
+        return cast(Dict[str, Any], self.call("allocation_summary", {} if filters is None else filters, actor=actor, at=at))
+
+    def set_goal(self, goal: Mapping[str, Any], *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """Create or replace a goal (SPEC §18.26). Admin only."""
+        return cast(Dict[str, Any], self.call("set_goal", {"goal": goal}, actor=actor, at=at))
+
+    def delete_goal(self, goal_id: str, *, actor: Optional[str] = None, at: DateLike) -> Any:
+        """Delete a goal. Admin only."""
+        return self.call("delete_goal", {"goalId": goal_id}, actor=actor, at=at)
+
+    def goals(
+        self,
+        user_id: Optional[str] = None,
+        goal_id: Optional[str] = None,
+        *,
+        actor: Optional[str] = None,
+        at: DateLike,
+    ) -> Dict[str, Any]:
+        """Goals with progress, days remaining from ``at`` and milestones achieved."""
+        return cast(Dict[str, Any], self.call("goals", _args(userId=user_id, goalId=goal_id), actor=actor, at=at))

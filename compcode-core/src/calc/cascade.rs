@@ -26,6 +26,21 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
     for l in lines.iter().filter(|l| l.phase != Phase::Cascade) {
         by_rep[l.rep].push(l);
     }
+    // rules with a rate table, by name: a measure cascade depending on one is a Spark override
+    let rate_rules: BTreeSet<&str> = doc
+        .plans
+        .iter()
+        .flat_map(|p| p.versions.iter())
+        .flat_map(|v| v.config.rules.iter())
+        .filter(|r| r.rate_table.is_some())
+        .map(|r| r.name.as_str())
+        .collect();
+    // (deal, participant, rule) with at least one rate-table payment: what overrides follow
+    let allocated: Allocated<'_> = lines
+        .iter()
+        .filter(|l| l.milestone.is_some() && !l.provisional)
+        .filter_map(|l| l.deal.map(|d| (d, l.rep, l.rule_name.as_str())))
+        .collect();
 
     for (pi, plan) in doc.plans.iter().enumerate() {
         let names: BTreeSet<&str> = plan
@@ -47,6 +62,12 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
             for kind in kinds {
                 // the newest rule of this kind decides the base's shape and its filters
                 let Some(shape) = newest_rule(plan, name, kind) else { continue };
+                if shape.cascade_base == CascadeBase::Measure
+                    && shape.depends_on.as_deref().is_some_and(|d| rate_rules.contains(d))
+                {
+                    spark_overrides(ctx, pi, name, kind, shape, &allocated, &mut out)?;
+                    continue;
+                }
                 for &src in &rep_order {
                     let Some(manager) = manager_at(ctx, src, shape.level) else { continue };
                     let bases = match shape.cascade_base {
@@ -240,6 +261,94 @@ fn pay(
         reason: None,
         provisional: false,
         role: None,
+        milestone: None,
+        level: None,
         trace,
     }))
+}
+
+/// (deal, participant, rate-table rule name) triples that have a payment line.
+type Allocated<'l> = BTreeSet<(usize, usize, &'l str)>;
+
+/// Spark overrides (SPEC §9, §18.9, §18.38): a `measure` cascade depending on a rate-table rule
+/// writes one line per (sale, source participant) to the manager `level` steps up the source's
+/// chain, on the sale's credited measure, rounded per line, dated by the sale's credit date and
+/// placed in the period of that date; no milestone. Its key adds the deal id.
+///
+/// Choices where SPEC is silent: an override follows its sale's allocations — a source
+/// participant feeds the chain only while it has at least one milestone payment of the
+/// `dependsOn` rule for the sale (so a sale not yet at MP1, without a rate, or cancelled has no
+/// override). The participants feeding the chain are those whose credit role is in `sourceRoles`; without `sourceRoles`, the deal's owner (its owner reference, else its
+/// first credit) when the owner is credited. The version is the one in force on the sale's
+/// credit date (read with the newest version's `creditDateField`); the sale must be won (unless
+/// `requireWon: false`), pass the plan's and the rule's conditions, have the measure, be dated on
+/// or before `asOf` and inside one of the source's assignments; the receiving manager must be
+/// assigned to the cascade's plan on the sale's credit date. A zero payout writes no line.
+fn spark_overrides(
+    ctx: &mut Ctx<'_>,
+    pi: usize,
+    name: &str,
+    kind: PeriodKind,
+    shape: &Rule,
+    allocated: &Allocated<'_>,
+    out: &mut Vec<Line>,
+) -> Result<()> {
+    let doc = ctx.doc;
+    let plan = &doc.plans[pi];
+    let mut order: Vec<usize> = (0..doc.deals.len()).filter(|d| !doc.deals[*d].deleted).collect();
+    order.sort_by(|a, b| doc.deals[*a].id.cmp(&doc.deals[*b].id));
+    let mut scratch = Vec::new();
+    for di in order {
+        let deal = &doc.deals[di];
+        let Some(date) = credit_date(deal, shape) else { continue };
+        let Some(vi) = plan.version_on(date) else { continue };
+        let Some(rule) = plan.versions[vi].config.rules.iter().find(|r| r.name == name && r.phase == Phase::Cascade)
+        else {
+            continue;
+        };
+        if rule.period_kind != kind || date > doc.as_of || (rule.require_won && !is_won(deal, &doc.settings)) {
+            continue;
+        }
+        if !eval_all(&[&plan.versions[vi].config.conditions, &rule.conditions], deal, doc.as_of).pass {
+            continue;
+        }
+        let Some(measure) = measure_value(deal, &rule.measure) else { continue };
+        scratch.clear();
+        let credits = ctx.ix.credits(di, &mut scratch);
+        let sources: Vec<(usize, Decimal)> = match &rule.source_roles {
+            Some(roles) => credits
+                .iter()
+                .filter(|(_, _, role)| role.as_ref().is_some_and(|r| roles.contains(r)))
+                .map(|(r, s, _)| (*r, *s))
+                .collect(),
+            None => {
+                let owner = ctx.ix.owner(deal).or_else(|| credits.first().map(|c| c.0));
+                credits.iter().filter(|(r, _, _)| Some(*r) == owner).map(|(r, s, _)| (*r, *s)).take(1).collect()
+            }
+        };
+        let period = Period::containing(date, kind, ctx.fy());
+        let dep = rule.depends_on.as_deref().unwrap_or("");
+        for (src, share) in sources {
+            if !allocated.contains(&(di, src, dep)) || !ctx.ix.assigned_any_on(src, date) {
+                continue;
+            }
+            let Some(manager) = manager_at(ctx, src, rule.level) else { continue };
+            if !ctx.ix.assigned_on(manager, pi, date) {
+                continue;
+            }
+            let base = measure.mul_c(share)?;
+            if let Some(mut line) = pay(ctx, pi, vi, rule, manager, src, period, base)? {
+                line.deal = Some(di);
+                line.date = date;
+                line.level = Some(rule.level);
+                let id = &doc.deals[di].id;
+                ctx.step(
+                    &mut line.trace,
+                    || json!({"step": "override", "dealId": id, "creditDate": date.to_string(), "level": rule.level}),
+                );
+                out.push(line);
+            }
+        }
+    }
+    Ok(())
 }

@@ -3,6 +3,17 @@
 //!
 //! Everything is keyed by ids, never by input position, so the output does not depend on the
 //! order of the input lists.
+//!
+//! Spark rate tables (SPEC §9, §18.5–§18.9): a per_deal rule with a `rateTable` needs no quota
+//! and no tiers. Each eligible (sale, participant) looks its row up once on the sale's credit
+//! date ([`crate::rate_table::lookup`]; none → `no_rate`), then yields one entry per milestone
+//! whose `when` holds, dated by the milestone's `dateField` (default: the credit date). That date
+//! is the payment's credit date for everything downstream — its period (the rule's
+//! `attainmentPeriod` around it), the (credit date, deal id, milestone) order of `periodCap`,
+//! `future_credit_date`, batching. The plan version, the assignment check, won-ness and
+//! conditions are read on the sale's credit date. Quota progress counts a rate-table sale once.
+//! A `measure` cascade whose `dependsOn` names a rate-table rule writes Spark overrides (see
+//! `cascade`).
 
 mod cascade;
 mod index;
@@ -64,6 +75,10 @@ pub struct Line {
     pub provisional: bool,
     /// Participant role.
     pub role: Option<String>,
+    /// Spark milestone of a rate-table payment (SPEC §9, §18.20).
+    pub milestone: Option<u32>,
+    /// Spark override level (a cascade over a rate-table rule, SPEC §18.9).
+    pub level: Option<u32>,
     /// Explanation steps.
     pub trace: Vec<Value>,
 }
@@ -142,6 +157,9 @@ pub(crate) struct Entry<'a> {
     /// `payoutBase` read from a field, already scaled by the share.
     pub field_base: Option<Decimal>,
     pub role: Option<String>,
+    /// A rate-table payment: its milestone, the matched row (index into the rule's table) and
+    /// the contract amount (the deal's full measure, never scaled by a split, SPEC §18.6).
+    pub milestone: Option<(u32, usize, Decimal)>,
 }
 
 /// (rep, plan, rule name, period) → entries.
@@ -292,7 +310,13 @@ impl<'a> Ctx<'a> {
 
 /// A deal's credit date under `rule`: its `creditDateField`, else `closeDate`.
 pub(crate) fn credit_date(deal: &Deal, rule: &Rule) -> Option<NaiveDate> {
-    match &rule.credit_date_field {
+    credit_date_of(deal, rule.credit_date_field.as_deref())
+}
+
+/// A deal's credit date: the date in `fields[field]` when a field is named, else `closeDate`
+/// (SPEC §4).
+pub fn credit_date_of(deal: &Deal, field: Option<&str>) -> Option<NaiveDate> {
+    match field {
         Some(f) => deal.fields.get(f).and_then(Value::as_str).and_then(|s| parse_date(s, true)),
         None => deal.close_date,
     }
@@ -380,8 +404,12 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
         let key = (*rep, *plan, *rule, *period);
         let entries = per_deal_groups.get(&key).or_else(|| periodic_groups.get(&key));
         let mut current = Decimal::ZERO;
+        let mut counted = std::collections::BTreeSet::new();
         for e in entries.into_iter().flatten() {
-            current = current.add_c(e.credited)?;
+            // a rate-table sale has one entry per milestone but is credited once
+            if e.milestone.is_none() || counted.insert(e.deal) {
+                current = current.add_c(e.credited)?;
+            }
         }
         quotas.push(QuotaProgress {
             rep: *rep,
@@ -418,7 +446,7 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
 }
 
-type LineKey<'d> = (Phase, &'d str, &'d str, &'d str, Period, NaiveDate, &'d str, &'d str);
+type LineKey<'d> = (Phase, &'d str, &'d str, &'d str, Period, NaiveDate, &'d str, &'d str, Option<u32>);
 
 fn line_key<'d>(doc: &'d CalcDoc, l: &'d Line) -> LineKey<'d> {
     (
@@ -430,6 +458,7 @@ fn line_key<'d>(doc: &'d CalcDoc, l: &'d Line) -> LineKey<'d> {
         l.date,
         l.deal.map_or("", |d| doc.deals[d].id.as_str()),
         l.source_rep.map_or("", |s| doc.reps[s].id.as_str()),
+        l.milestone,
     )
 }
 
@@ -716,6 +745,22 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         _ => None,
                     };
                     let credited = measure.mul_c(share)?;
+                    if let Some(rows) = &rule.rate_table {
+                        let entry = Entry {
+                            deal: di,
+                            share,
+                            credited,
+                            date,
+                            version: vi,
+                            rule,
+                            field_base: None,
+                            role: role.clone(),
+                            milestone: None,
+                        };
+                        let key = (rep, plan, *rule_name, period);
+                        milestone_entries(doc, &mut ctx.diags, &mut groups, entry, rows, measure, key);
+                        continue;
+                    }
                     groups.entry((rep, plan, rule_name, period)).or_default().push(Entry {
                         deal: di,
                         share,
@@ -725,6 +770,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         rule,
                         field_base,
                         role: role.clone(),
+                        milestone: None,
                     });
                 }
                 if outside_assignment && !inside {
@@ -745,4 +791,78 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
         }
     }
     Ok((groups, pairs, total))
+}
+
+/// A rate-table rule's entries for one eligible (sale, participant) (SPEC §9, §18.5–§18.8): the
+/// matching rate row (none → `no_rate`, no line), then one entry per milestone whose `when`
+/// holds, dated by the milestone's `dateField` (default: the credit date) and placed in the
+/// period of that date. A milestone whose date is missing is `credit_date_missing`; one dated
+/// after `asOf` is `future_credit_date`; one not reached yet is silent (no line, no diagnostic).
+fn milestone_entries<'a>(
+    doc: &'a CalcDoc,
+    diags: &mut Diags<'a>,
+    groups: &mut BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>,
+    entry: Entry<'a>,
+    rows: &'a [RateRow],
+    contract: Decimal,
+    key: GroupKey<'a>,
+) {
+    let (rep, plan, rule_name, period) = key;
+    let deal = &doc.deals[entry.deal];
+    let Some(found) = crate::rate_table::lookup(rows, &doc.reps[rep].id, entry.role.as_deref(), deal, entry.date)
+    else {
+        diags.add(
+            "no_rate",
+            Some(entry.deal),
+            Some(rep),
+            Some(plan),
+            Some(rule_name),
+            Some(period),
+            format!(
+                "no rate row matches rep `{}` (role {}) on this sale at {}",
+                doc.reps[rep].id,
+                entry.role.as_deref().map_or("none".to_string(), |r| format!("`{r}`")),
+                entry.date
+            ),
+        );
+        return;
+    };
+    for ms in entry.rule.milestone_list() {
+        if !eval_all(&[&ms.when], deal, doc.as_of).pass {
+            continue;
+        }
+        let date = match &ms.date_field {
+            None => Some(entry.date),
+            Some(f) => deal.fields.get(f).and_then(Value::as_str).and_then(|s| parse_date(s, true)),
+        };
+        let Some(date) = date else {
+            diags.add(
+                "credit_date_missing",
+                Some(entry.deal),
+                Some(rep),
+                Some(plan),
+                Some(rule_name),
+                Some(period),
+                format!("milestone {} is reached but its date field is missing or not a date", ms.number),
+            );
+            continue;
+        };
+        let mperiod = Period::containing(date, entry.rule.period_kind, doc.settings.fiscal_year_start_month);
+        if date > doc.as_of {
+            diags.add(
+                "future_credit_date",
+                Some(entry.deal),
+                Some(rep),
+                Some(plan),
+                Some(rule_name),
+                Some(mperiod),
+                format!("milestone {} is dated {date}, after asOf {}", ms.number, doc.as_of),
+            );
+            continue;
+        }
+        let mut e = entry.clone();
+        e.date = date;
+        e.milestone = Some((ms.number, found.index, contract));
+        groups.entry((rep, plan, rule_name, mperiod)).or_default().push(e);
+    }
 }

@@ -17,7 +17,11 @@ pub(crate) fn run_group<'a>(
 ) -> Result<()> {
     let doc = ctx.doc;
     let (rep, plan, rule_name, period) = key;
-    entries.sort_by(|a, b| (a.date, doc.deals[a.deal].id.as_bytes()).cmp(&(b.date, doc.deals[b.deal].id.as_bytes())));
+    // credit order; a rate-table group orders by (credit date, deal id, milestone), SPEC §18.5
+    let ms = |e: &Entry<'_>| e.milestone.map_or(0, |m| m.0);
+    entries.sort_by(|a, b| {
+        (a.date, doc.deals[a.deal].id.as_bytes(), ms(a)).cmp(&(b.date, doc.deals[b.deal].id.as_bytes(), ms(b)))
+    });
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
     let mut final_c = Decimal::ZERO;
     for e in entries.iter() {
@@ -27,6 +31,10 @@ pub(crate) fn run_group<'a>(
     let mut paid = Decimal::ZERO;
     for e in entries.iter() {
         let rule = e.rule;
+        if let Some((n, row, contract)) = e.milestone {
+            out.push(rate_table_line(ctx, key, e, n, row, contract, &mut paid)?);
+            continue;
+        }
         let (c_before, c_after) = (c, c.add_c(e.credited)?);
         c = c_after;
         let needs_quota = rule.tier_by == TierBy::Attainment
@@ -141,8 +149,81 @@ pub(crate) fn run_group<'a>(
             reason,
             provisional: false,
             role: e.role.clone(),
+            milestone: None,
+            level: None,
             trace,
         });
     }
     Ok(())
+}
+
+/// One rate-table payment (SPEC §9, §18.5–§18.8): contract × percentMpN / 100 + flatMpN for the
+/// participant (the contract is never scaled by a split; the flat is per participant), then
+/// minAmount / maxAmount, rounding, and the period cap in (credit date, deal id, milestone)
+/// order.
+///
+/// Choices where SPEC is silent: a negative contract (a refund) mirrors a sale of its size like
+/// value tiers do (SPEC §18.37), and flats, like every flat-like payout, earn nothing on a zero or
+/// negative contract; the line's `tierName` is the milestone's name (default `MP<n>`), its
+/// `rateApplied` is percentMpN / 100 (a fraction, SPEC §1) and its `base` the contract.
+fn rate_table_line<'a>(
+    ctx: &mut Ctx<'a>,
+    key: GroupKey<'a>,
+    e: &Entry<'a>,
+    n: u32,
+    row_index: usize,
+    contract: Decimal,
+    paid: &mut Decimal,
+) -> Result<Line> {
+    let doc = ctx.doc;
+    let (rep, plan, _, period) = key;
+    let rule = e.rule;
+    let row = rule.rate_table.as_deref().and_then(|rows| rows.get(row_index)).ok_or_else(|| {
+        crate::error::Error::new(crate::error::ErrorCode::InternalError, "a milestone entry lost its rate row")
+    })?;
+    let (percent, flat) = row.rates(n);
+    let mirror = contract.is_sign_negative() && !contract.is_zero();
+    let size = contract.abs();
+    let from_percent = size.mul_c(percent)?.div_c(Decimal::ONE_HUNDRED)?.unwrap_or_default();
+    let flat_part = if contract > Decimal::ZERO { flat } else { Decimal::ZERO };
+    let amount = from_percent.add_c(flat_part)?;
+    let name = rule.milestones.iter().find(|m| m.number == n).and_then(|m| m.name.clone());
+    let mut trace = Vec::new();
+    ctx.step(&mut trace, || {
+        let matched: Vec<&str> = crate::model::RATE_KEYS
+            .iter()
+            .zip(row.keys.iter())
+            .filter(|(_, k)| k.is_some())
+            .map(|(n, _)| *n)
+            .collect();
+        json!({"step": "rate_table", "dealId": doc.deals[e.deal].id, "milestone": n, "milestoneName": name,
+               "paymentDate": e.date.to_string(), "rowIndex": row_index, "rateId": row.rate_id, "matchedOn": matched,
+               "contract": contract.to_string(), "percent": percent.to_string(), "flat": flat.to_string(),
+               "fromPercent": from_percent.to_string(), "fromFlat": flat_part.to_string(), "amount": amount.to_string()})
+    });
+    let (rounded, fin) = settle(ctx, rule, amount, None, mirror, paid, &mut trace)?;
+    let reason = (fin.is_zero() && !rounded.is_zero() && rule.period_cap.is_some()).then_some("period_cap");
+    Ok(Line {
+        phase: Phase::PerDeal,
+        deal: Some(e.deal),
+        rep,
+        plan,
+        version: e.version,
+        rule_name: rule.name.clone(),
+        period,
+        date: e.date,
+        amount: fin,
+        source_rep: None,
+        tier_name: Some(name.unwrap_or_else(|| format!("MP{n}"))),
+        rate: percent.div_c(Decimal::ONE_HUNDRED)?,
+        attainment: None,
+        base: Some(contract),
+        credited: Some(e.credited),
+        reason,
+        provisional: false,
+        role: e.role.clone(),
+        milestone: Some(n),
+        level: None,
+        trace,
+    })
 }

@@ -126,6 +126,8 @@ pub(crate) fn run_group<'a>(
         reason: None,
         provisional: !closed,
         role: None,
+        milestone: None,
+        level: None,
         trace,
     });
     Ok(())

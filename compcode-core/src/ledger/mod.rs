@@ -1,6 +1,12 @@
 //! The event ledger (SPEC §12, §18.11–§18.22, §18.38): current-state events keyed by a stable
 //! idempotency key, a history row per mutation, and the pure [`reconcile`] that turns stored and
 //! freshly computed events into a change set.
+//!
+//! Spark (SPEC §9, §18.9, §18.10, §18.20): a milestone payment's key adds its milestone as a
+//! string (`[deal, rep, plan, rule, "1"]`), a Spark override's key adds the deal id to the cascade
+//! key; every other key is unchanged. A paid line past its rule's `clawbackWindowDays` is
+//! settled ([`Locks::settled`]). Clawbacks carry `reason` (`cancellation`, or `carry_forward`
+//! for a batch's negative net) and are dated by the run that writes them when it is known.
 
 mod reconcile;
 
@@ -98,6 +104,22 @@ pub struct Event {
     /// For true-up lines: the true-up call they belong to.
     #[serde(default)]
     pub true_up_id: Option<String>,
+    /// Spark override level of a per-deal override line (SPEC §18.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+    /// Why a clawback exists: `cancellation` (reconcile, SPEC §18.13) or `carry_forward` (a
+    /// batch's negative net, SPEC §18.24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Currency of a line without a deal (a carry-forward clawback); other lines take their
+    /// deal's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The date of the first run that found the key no longer computed (cancelled, lost,
+    /// deleted, a milestone whose condition stopped holding); cleared when it is computed again.
+    /// It is the cancellation date of SPEC §18.10 when the deal has no `cancelledAt` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_since: Option<String>,
     /// Explanation (never causes an update).
     #[serde(default)]
     pub trace: Vec<Value>,
@@ -133,11 +155,21 @@ pub fn line_key(doc: &CalcDoc, l: &Line) -> String {
     let plan = doc.plans[l.plan].plan_id.as_str();
     let rep = doc.reps[l.rep].id.as_str();
     let period = l.period.to_string();
+    let deal = l.deal.map_or("", |d| doc.deals[d].id.as_str());
     match l.phase {
-        Phase::PerDeal => key_of(&[l.deal.map_or("", |d| doc.deals[d].id.as_str()), rep, plan, &l.rule_name]),
+        // a milestone payment adds its milestone; a missing one is left out (SPEC §18.20)
+        Phase::PerDeal => match l.milestone {
+            Some(m) => key_of(&[deal, rep, plan, &l.rule_name, &m.to_string()]),
+            None => key_of(&[deal, rep, plan, &l.rule_name]),
+        },
         Phase::Periodic => key_of(&[rep, plan, &l.rule_name, &period]),
         Phase::Cascade => {
-            key_of(&[rep, plan, &l.rule_name, &period, l.source_rep.map_or("", |s| doc.reps[s].id.as_str())])
+            let source = l.source_rep.map_or("", |s| doc.reps[s].id.as_str());
+            match l.deal {
+                // a Spark override line is per deal: its key adds the deal id (SPEC §18.9)
+                Some(_) => key_of(&[rep, plan, &l.rule_name, &period, source, deal]),
+                None => key_of(&[rep, plan, &l.rule_name, &period, source]),
+            }
         }
     }
 }
@@ -162,7 +194,7 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
             rate_applied: l.rate,
             attainment: l.attainment,
             base: l.base,
-            milestone: None,
+            milestone: l.milestone,
             source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
             role: l.role.clone(),
             credit_date: l.date.to_string(),
@@ -172,6 +204,10 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
             held: None,
             references_period: None,
             true_up_id: None,
+            level: l.level,
+            reason: None,
+            currency: None,
+            gone_since: None,
             trace: l.trace.clone(),
         })
         .collect()

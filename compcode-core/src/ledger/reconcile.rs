@@ -2,6 +2,8 @@
 //! computed events → a change set. Pure: no storage, no clock.
 
 use super::{key_of, Event, Held, LineStatus};
+use crate::period::parse_date;
+use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -15,6 +17,13 @@ pub struct Locks {
     pub locked_batches: HashSet<String>,
     /// Σ of approved true-ups and clawbacks already written, per original key.
     pub corrections: HashMap<String, Decimal>,
+    /// `clawbackWindowDays` by (planVersionId, ruleName) (SPEC §18.10); a rule not listed always
+    /// claws back.
+    pub clawback_windows: HashMap<(String, String), u32>,
+    /// Deals' `cancelledAt` field (SPEC §18.10, §18.38).
+    pub cancelled_at: HashMap<String, NaiveDate>,
+    /// The run's date: the cancellation date of a key first found gone by this run.
+    pub today: Option<NaiveDate>,
 }
 
 impl Locks {
@@ -23,6 +32,27 @@ impl Locks {
         e.status == LineStatus::Paid
             || self.approved.contains(&(e.rep_id.clone(), e.period.clone()))
             || e.batch_id.as_ref().is_some_and(|b| self.locked_batches.contains(b))
+    }
+
+    /// True when a paid line is past its rule's `clawbackWindowDays` (SPEC §18.10, §18.38): the
+    /// cancellation date — the deal's `cancelledAt`, else the first run that found the key gone
+    /// ([`Event::gone_since`]), else this run — is after `paidAt + window`. A settled amount is
+    /// neither clawed back nor recovered by a true-up.
+    pub fn settled(&self, e: &Event) -> bool {
+        let gone = e.gone_since.as_deref().and_then(|d| parse_date(d, false)).or(self.today);
+        self.settled_on(e, gone)
+    }
+
+    fn settled_on(&self, e: &Event, gone: Option<NaiveDate>) -> bool {
+        if e.status != LineStatus::Paid {
+            return false;
+        }
+        let Some(window) = self.clawback_windows.get(&(e.plan_version_id.clone(), e.rule_name.clone())) else {
+            return false;
+        };
+        let Some(paid) = e.paid_at.as_deref().and_then(|d| parse_date(d, true)) else { return false };
+        let cancelled = e.deal_id.as_ref().and_then(|d| self.cancelled_at.get(d).copied()).or(gone);
+        cancelled.is_some_and(|c| paid.checked_add_days(Days::new(u64::from(*window))).is_some_and(|end| c > end))
     }
 }
 
@@ -92,7 +122,8 @@ impl ChangeSet {
 ///     execution_phase: "per_deal".into(), period: "2026-Q1".into(), amount: amount.parse().unwrap(),
 ///     tier_name: None, rate_applied: None, attainment: None, base: None, milestone: None,
 ///     source_rep_id: None, role: None, credit_date: "2026-01-10".into(), status: LineStatus::Pending,
-///     batch_id: None, paid_at: None, held: None, references_period: None, true_up_id: None, trace: vec![] };
+///     batch_id: None, paid_at: None, held: None, references_period: None, true_up_id: None,
+///     level: None, reason: None, currency: None, gone_since: None, trace: vec![] };
 /// let same = reconcile(&[ev("10.00")], &[ev("10.00")], &Locks::default(), &|e: &Event| e.period.clone());
 /// assert_eq!((same.noop.len(), same.updated.len()), (1, 0));
 /// let gone = reconcile(&[ev("10.00")], &[], &Locks::default(), &|e: &Event| e.period.clone());
@@ -126,6 +157,7 @@ pub fn reconcile(
                 if locks.locks(e) || locks.locks(c) {
                     let mut held = e.clone();
                     held.held = Some(Held { amount: c.amount, event: Some(Box::new(c.clone())) });
+                    held.gone_since = None;
                     cs.locked.push(Change { key: key.into(), old: Some(e.clone()), new: held });
                 } else if e.status == LineStatus::Reversed || e.differs(c) {
                     let mut next = c.clone();
@@ -137,14 +169,17 @@ pub fn reconcile(
                 }
             }
             (Some(e), None) => {
+                let gone_since = e.gone_since.clone().or_else(|| locks.today.map(|d| d.to_string()));
                 if locks.locks(e) {
                     let mut held = e.clone();
                     held.held = Some(Held { amount: zero_like(e.amount), event: None });
-                    if e.status == LineStatus::Paid {
+                    held.gone_since = gone_since.clone();
+                    let settled = locks.settled_on(e, gone_since.as_deref().and_then(|d| parse_date(d, false)));
+                    if e.status == LineStatus::Paid && !settled {
                         let corrected = locks.corrections.get(key).copied().unwrap_or_default();
                         let delta = Decimal::ZERO - (e.amount + corrected);
                         if !delta.is_zero() {
-                            cs.clawbacks.push(clawback(e, delta, landing(e)));
+                            cs.clawbacks.push(clawback(e, delta, landing(e), locks.today));
                         }
                     }
                     cs.locked.push(Change { key: key.into(), old: Some(e.clone()), new: held });
@@ -155,6 +190,7 @@ pub fn reconcile(
                     gone.amount = zero_like(e.amount);
                     gone.status = LineStatus::Reversed;
                     gone.held = None;
+                    gone.gone_since = gone_since;
                     cs.reversed.push(Change { key: key.into(), old: Some(e.clone()), new: gone });
                 }
             }
@@ -169,8 +205,9 @@ fn zero_like(like: Decimal) -> Decimal {
     Decimal::new(0, like.scale())
 }
 
-/// A clawback line for a paid line (SPEC §18.13): the event key plus `"clawback"`.
-fn clawback(e: &Event, delta: Decimal, period: String) -> Event {
+/// A clawback line for a paid line (SPEC §18.13): the event key plus `"clawback"`, dated by the
+/// run that writes it (its creation date, SPEC §18.23) when the run's date is known.
+fn clawback(e: &Event, delta: Decimal, period: String, today: Option<NaiveDate>) -> Event {
     let mut parts: Vec<String> = serde_json::from_str(&e.idempotency_key).unwrap_or_default();
     parts.push("clawback".into());
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -184,6 +221,9 @@ fn clawback(e: &Event, delta: Decimal, period: String) -> Event {
         batch_id: None,
         paid_at: None,
         held: None,
+        credit_date: today.map_or_else(|| e.credit_date.clone(), |d| d.to_string()),
+        reason: Some("cancellation".into()),
+        gone_since: None,
         trace: vec![serde_json::json!({"step": "clawback", "of": e.idempotency_key, "paid": e.amount.to_string()})],
         ..e.clone()
     }

@@ -195,8 +195,75 @@ pub struct Rule {
     pub credit_date_field: Option<String>,
     /// Rule conditions (AND-ed with the plan's).
     pub conditions: Vec<Condition>,
-    /// Tiers, sorted by `tier_index`.
+    /// Tiers, sorted by `tier_index` (empty for a rate-table rule).
     pub tiers: Vec<Tier>,
+    /// Spark rate table (SPEC §9): rates come from the most specific matching row.
+    pub rate_table: Option<Vec<RateRow>>,
+    /// Spark milestones (SPEC §9, §18.8), sorted by number. Empty on a rate-table rule means one
+    /// unconditional milestone 1.
+    pub milestones: Vec<Milestone>,
+    /// Days after `paidAt` during which a paid line is still clawed back (SPEC §18.10; `None` =
+    /// always).
+    pub clawback_window_days: Option<u32>,
+    /// Cascade over a rate-table rule: the participant roles that feed the manager chain
+    /// (SPEC §18.9; `None` = the owner only).
+    pub source_roles: Option<Vec<String>>,
+}
+
+impl Rule {
+    /// The milestones a rate-table rule pays: its own, or one unconditional milestone 1.
+    pub fn milestone_list(&self) -> Vec<Milestone> {
+        if self.milestones.is_empty() {
+            vec![Milestone { number: 1, name: None, when: Vec::new(), date_field: None }]
+        } else {
+            self.milestones.clone()
+        }
+    }
+}
+
+/// The sale keys of a rate-table row, in SPEC §9's priority order.
+pub const RATE_KEYS: [&str; 5] = ["userId", "roleId", "installerId", "stateCode", "projectTypeId"];
+
+/// One row of a Spark rate table (SPEC §9). Keys are ids compared as strings (SPEC §18.7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateRow {
+    /// The host's id of the row (echoed by the lookup).
+    pub rate_id: Option<String>,
+    /// `userId`, `roleId`, `installerId`, `stateCode`, `projectTypeId` in [`RATE_KEYS`] order;
+    /// `None` matches anything.
+    pub keys: [Option<String>; 5],
+    /// First day in force.
+    pub effective_start: NaiveDate,
+    /// Last day in force (inclusive).
+    pub effective_end: Option<NaiveDate>,
+    /// Milestone N → (`percentMpN`, `flatMpN`) as given; a missing one is 0 (SPEC §18.8).
+    pub milestones: BTreeMap<u32, (Option<Decimal>, Option<Decimal>)>,
+}
+
+impl RateRow {
+    /// `percentMpN` (a percent) and `flatMpN` of milestone `n`, 0 when missing.
+    pub fn rates(&self, n: u32) -> (Decimal, Decimal) {
+        let (p, f) = self.milestones.get(&n).copied().unwrap_or((None, None));
+        (p.unwrap_or(Decimal::ZERO), f.unwrap_or(Decimal::ZERO))
+    }
+
+    /// True when `date` is inside the row's effective range (both ends included).
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.effective_start <= date && self.effective_end.map_or(true, |e| date <= e)
+    }
+}
+
+/// A Spark milestone (SPEC §9, §18.8): its payment exists once `when` holds on the sale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milestone {
+    /// 1, 2, … (MP1, MP2).
+    pub number: u32,
+    /// Display name.
+    pub name: Option<String>,
+    /// Conditions on the sale (AND-ed; empty = always).
+    pub when: Vec<Condition>,
+    /// Field holding the date of the payment (default: the credit date).
+    pub date_field: Option<String>,
 }
 
 /// A plan configuration.

@@ -47,6 +47,24 @@ pub const WORKFLOWS: &[&str] = &[
     "export_statement",
     "audit_log",
     "state_document",
+    "cancel_sale",
+    "recalculate_sale",
+    "sale",
+    "create_batch",
+    "get_batch",
+    "list_batches",
+    "submit_batch",
+    "approve_batch",
+    "export_batch",
+    "mark_batch_paid",
+    "batch_csv",
+    "clawbacks",
+    "process_clawback",
+    "process_clawbacks",
+    "allocation_summary",
+    "set_goal",
+    "delete_goal",
+    "goals",
 ];
 
 fn to_json(v: impl Serialize) -> Result<Value> {
@@ -171,6 +189,37 @@ impl<R: Repository> Orchestrator<R> {
                 self.require_admin(actor)?;
                 self.state_document(at)
             }
+            "cancel_sale" => to_json(self.cancel_sale(
+                actor,
+                arg(args, "dealId")?,
+                opt(args, "reason"),
+                opt(args, "cancelledAt"),
+                at,
+            )?),
+            "recalculate_sale" => to_json(self.recalculate_sale(actor, arg(args, "dealId")?, at)?),
+            "sale" => self.sale(actor, arg(args, "dealId")?, at),
+            "create_batch" => to_json(self.create_batch(actor, body(args, "batch"), at)?),
+            "get_batch" => to_json(self.get_batch(actor, arg(args, "batchId")?, at)?),
+            "list_batches" => to_json(self.list_batches(actor, args)?),
+            "submit_batch" => self.batch_action(actor, arg(args, "batchId")?, "submit", at),
+            "approve_batch" => self.batch_action(actor, arg(args, "batchId")?, "approve", at),
+            "export_batch" => self.batch_action(actor, arg(args, "batchId")?, "export", at),
+            "mark_batch_paid" => self.batch_action(actor, arg(args, "batchId")?, "mark_paid", at),
+            "batch_csv" => to_json(self.batch_csv(actor, arg(args, "batchId")?, at)?),
+            "clawbacks" => to_json(self.clawbacks(actor, args, at)?),
+            "process_clawback" => to_json(self.process_clawbacks(actor, &[arg(args, "id")?.to_string()], at)?),
+            "process_clawbacks" => {
+                let ids: Vec<String> = args
+                    .get("ids")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                to_json(self.process_clawbacks(actor, &ids, at)?)
+            }
+            "allocation_summary" => self.allocation_summary(actor, args, at),
+            "set_goal" => self.set_goal(actor, body(args, "goal"), at),
+            "delete_goal" => to_json(self.delete_goal(actor, arg(args, "goalId")?, at)?),
+            "goals" => to_json(self.goals(actor, opt(args, "userId"), opt(args, "goalId"), at)?),
             other => Err(Error::with_details(
                 ErrorCode::NotFound,
                 format!("unknown workflow `{other}`"),

@@ -8,6 +8,7 @@
 mod dispatch;
 mod plans;
 mod runs;
+mod spark;
 mod statements;
 
 pub use dispatch::WORKFLOWS;

@@ -83,7 +83,20 @@ impl<R: Repository> Orchestrator<R> {
         outcome: Outcome,
         at: NaiveDate,
     ) -> Result<RunReport> {
-        let from_webhook = *actor == Actor::System && snapshot.is_some();
+        self.deal_run_with(actor, deal_id, snapshot, outcome, at, None)
+    }
+
+    /// A deal run with one more audit entry `(action, details)` in the same transaction.
+    pub(super) fn deal_run_with(
+        &mut self,
+        actor: &Actor,
+        deal_id: &str,
+        snapshot: Option<Value>,
+        outcome: Outcome,
+        at: NaiveDate,
+        extra: Option<(&str, Value)>,
+    ) -> Result<RunReport> {
+        let from_webhook = *actor == Actor::System && snapshot.is_some() && extra.is_none();
         self.transact(|o| {
             let old = o.repo.get(Collection::Deals, deal_id)?;
             let mut snap = match (&snapshot, &old) {
@@ -120,6 +133,9 @@ impl<R: Repository> Orchestrator<R> {
             writes.push(o.audit(actor, at, "orchestrator.ran", "deal", deal_id, details)?);
             for reason in &report.skipped {
                 writes.push(o.audit(actor, at, "orchestrator.skipped", "deal", deal_id, json!({"reason": reason}))?);
+            }
+            if let Some((action, details)) = &extra {
+                writes.push(o.audit(actor, at, action, "deal", deal_id, details.clone())?);
             }
             Ok((writes, report))
         })
@@ -183,7 +199,8 @@ impl<R: Repository> Orchestrator<R> {
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    /// Marks lines paid (SPEC §18.11: an explicit mark-paid call). Admin only.
+    /// Marks lines paid (SPEC §18.11: an explicit mark-paid call). Admin only. A line held by a
+    /// payroll batch is `CONFLICT`: the batch pays it.
     pub fn mark_paid(&mut self, actor: &Actor, keys: &[String], at: NaiveDate) -> Result<usize> {
         self.require_admin(actor)?;
         self.transact(|o| {
@@ -196,6 +213,13 @@ impl<R: Repository> Orchestrator<R> {
                 let mut e = parse_event(&rec.doc)?;
                 if e.status == LineStatus::Paid {
                     continue;
+                }
+                if let Some(b) = &e.batch_id {
+                    // its payroll batch pays it (SPEC §18.11, §18.24); paying it here too would pay twice
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!("event `{k}` is in payroll batch `{b}`, which pays it when marked PAID"),
+                    ));
                 }
                 if e.status != LineStatus::Approved {
                     return Err(Error::new(
@@ -264,6 +288,7 @@ impl<R: Repository> Orchestrator<R> {
                     }
                 }
                 let reps: HashSet<String> = groups.iter().map(|g| g.0.clone()).collect();
+                let deal_id = id.clone();
                 Box::new(move |e: &Event| {
                     let covers = || {
                         Period::parse(&e.period)
@@ -277,6 +302,8 @@ impl<R: Repository> Orchestrator<R> {
                             e.period.clone(),
                         )),
                         "periodic" => reps.contains(&e.rep_id) && covers(),
+                        // a Spark override line belongs to its sale (SPEC §18.9)
+                        "cascade" if e.deal_id.is_some() => e.deal_id.as_deref() == Some(deal_id.as_str()),
                         "cascade" => e.source_rep_id.as_ref().is_some_and(|s| reps.contains(s)) && covers(),
                         _ => false,
                     }
@@ -285,7 +312,18 @@ impl<R: Repository> Orchestrator<R> {
         };
         let existing: Vec<Event> = stored.iter().filter(|(e, _)| in_scope(e)).map(|(e, _)| e.clone()).collect();
         let fresh: Vec<Event> = computed.iter().filter(|e| in_scope(e)).cloned().collect();
-        let locks = self.locks(&stored)?;
+        let mut locks = self.locks(&stored, at)?;
+        if let Some((snap, _)) = deal {
+            // the run's own snapshot decides its cancellation date (SPEC §18.10), not the stored one
+            let id = match snap.get("id") {
+                Some(Value::Number(n)) => n.to_string(),
+                _ => s(snap, "id").unwrap_or("").to_string(),
+            };
+            match snap["fields"].get("cancelledAt").and_then(Value::as_str).and_then(|t| parse_date(t, true)) {
+                Some(c) => locks.cancelled_at.insert(id, c),
+                None => locks.cancelled_at.remove(&id),
+            };
+        }
         let landing = |e: &Event| landing_period(e, at, fy, &locks);
         let changes = reconcile(&existing, &fresh, &locks, &landing);
 
@@ -371,9 +409,40 @@ impl<R: Repository> Orchestrator<R> {
         Ok((writes, report))
     }
 
-    /// Locks of SPEC §18.12 from the store: approved statements; corrections per key.
-    pub(super) fn locks(&self, stored: &[(Event, u64)]) -> Result<Locks> {
-        let mut locks = Locks::default();
+    /// Locks of SPEC §18.12 from the store: approved statements, batches past `DRAFT`;
+    /// corrections per key; the clawback windows of the stored rules and the deals'
+    /// `cancelledAt` (SPEC §18.10); `at` as the run's date.
+    pub(super) fn locks(&self, stored: &[(Event, u64)], at: NaiveDate) -> Result<Locks> {
+        let mut locks = Locks { today: Some(at), ..Locks::default() };
+        for b in self.repo.list(Collection::Batches, &Query::all())? {
+            if s(&b.doc, "status").is_some_and(|st| st != "DRAFT") {
+                locks.locked_batches.insert(b.id.clone());
+            }
+        }
+        for p in self.docs(Collection::Plans)? {
+            for v in p["versions"].as_array().into_iter().flatten() {
+                let vid = s(v, "planVersionId").unwrap_or("");
+                for r in v["config"]["rules"].as_array().into_iter().flatten() {
+                    if let (Some(name), Some(days)) =
+                        (s(r, "name"), r.get("clawbackWindowDays").and_then(Value::as_u64))
+                    {
+                        let days = u32::try_from(days).unwrap_or(u32::MAX);
+                        locks.clawback_windows.insert((vid.to_string(), name.to_string()), days);
+                    }
+                }
+            }
+        }
+        for d in self.docs(Collection::Deals)? {
+            let cancelled = d["fields"].get("cancelledAt").and_then(Value::as_str).and_then(|t| parse_date(t, true));
+            let id = match d.get("id") {
+                Some(Value::String(t)) => Some(t.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            if let (Some(id), Some(c)) = (id, cancelled) {
+                locks.cancelled_at.insert(id, c);
+            }
+        }
         for st in self.repo.list(Collection::Statements, &Query::all())? {
             if st.doc["status"] == "approved" {
                 if let (Some(r), Some(p)) = (s(&st.doc, "repId"), s(&st.doc, "period")) {

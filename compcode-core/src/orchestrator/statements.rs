@@ -112,7 +112,7 @@ pub struct TrueUpResult {
 const KINDS: [&str; 4] = ["event", "adjustment", "true_up", "clawback"];
 
 impl<R: Repository> Orchestrator<R> {
-    fn settings(&self, at: NaiveDate) -> Result<Settings> {
+    pub(super) fn settings(&self, at: NaiveDate) -> Result<Settings> {
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
         Ok(super::check_part(
             json!({"asOf": at.to_string(), "settings": settings, "reps": [], "plans": [], "deals": []}),
@@ -171,7 +171,7 @@ impl<R: Repository> Orchestrator<R> {
             lines.push(StatementLine {
                 kind: kind.into(),
                 key: e.idempotency_key.clone(),
-                rule_name: Some(e.rule_name.clone()),
+                rule_name: (!e.rule_name.is_empty()).then(|| e.rule_name.clone()),
                 deal_id: e.deal_id.clone(),
                 deal_name: deal.and_then(|d| s(d, "name")).map(str::to_string),
                 tier_name: e.tier_name.clone(),
@@ -179,8 +179,8 @@ impl<R: Repository> Orchestrator<R> {
                 amount: e.amount,
                 credit_date: Some(e.credit_date.clone()),
                 references_period: e.references_period.clone(),
-                currency: deal.and_then(|d| s(d, "currency")).map(str::to_string),
-                reason: None,
+                currency: deal.and_then(|d| s(d, "currency")).map(str::to_string).or_else(|| e.currency.clone()),
+                reason: e.reason.clone().filter(|r| r == "carry_forward"),
             });
         }
         for r in self.repo.list(Collection::Adjustments, &q)? {
@@ -350,6 +350,14 @@ impl<R: Repository> Orchestrator<R> {
                 if events.iter().any(|(e, _)| e.status == LineStatus::Paid) {
                     return Err(Error::new(ErrorCode::Conflict, "paid lines refer to this period"));
                 }
+                // lines in a payroll batch past DRAFT are locked (SPEC §18.12): keep them APPROVED
+                let locked_batches = o.locks(&[], at)?.locked_batches;
+                if events.iter().any(|(e, _)| e.batch_id.as_ref().is_some_and(|b| locked_batches.contains(b))) {
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        "lines of this period are in a payroll batch past DRAFT",
+                    ));
+                }
                 let open_true_ups = o
                     .repo
                     .list(Collection::TrueUps, &Query { rep_id: Some(rep.to_string()), ..Query::all() })?
@@ -449,13 +457,16 @@ impl<R: Repository> Orchestrator<R> {
                 return Err(Error::new(ErrorCode::Conflict, format!("{period} has no approved or paid line for `{rep}`: nothing to true up")));
             }
             let all: Vec<(Event, u64)> = o.repo.list(Collection::Events, &Query::all())?.into_iter().map(|r| parse_event(&r.doc).map(|e| (e, r.version))).collect::<Result<_>>()?;
-            let locks = o.locks(&all)?;
+            let locks = o.locks(&all, at)?;
             let n = o.repo.list(Collection::TrueUps, &Query { rep_id: Some(rep.to_string()), ..Query::all() })?.into_iter().filter(|r| s(&r.doc, "referencesPeriod") == Some(period)).count() + 1;
             let id = format!("{rep}|{period}|tu{n}");
             let mut lines = Vec::new();
             let mut landing = String::new();
             for e in events.iter().filter(|e| matches!(e.execution_phase.as_str(), "per_deal" | "periodic" | "cascade")) {
                 let Some(held) = &e.held else { continue };
+                if held.event.is_none() && locks.settled(e) {
+                    continue; // past clawbackWindowDays: the paid amount is settled (SPEC §18.38)
+                }
                 let corrected = locks.corrections.get(&e.idempotency_key).copied().unwrap_or_default();
                 let delta = held.amount - (e.amount + corrected);
                 if delta.is_zero() {
@@ -484,7 +495,7 @@ impl<R: Repository> Orchestrator<R> {
             }
             let total = sum(lines.iter().map(|l| l.amount))?;
             if lines.is_empty() {
-                let empty = TrueUpResult { id: String::new(), rep_id: rep.into(), references_period: period.into(), period: String::new(), status: "none".into(), total: Decimal::ZERO, lines: vec![] };
+                let empty = TrueUpResult { id: String::new(), rep_id: rep.into(), references_period: period.into(), period: String::new(), status: "none".into(), total: Decimal::new(0, settings.currency_precision), lines: vec![] };
                 return Ok((vec![], empty));
             }
             let status = if total.abs() > settings.true_up_approval_threshold { "requires_approval" } else { "approved" };
