@@ -19,7 +19,7 @@
 
 use compcode_core::error::{Error, ErrorCode, Result};
 use compcode_core::repository::{version_conflict, Collection, Query, Record, Repository, Write};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, ErrorCode as SqliteCode, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// The schema migrations, in order; `PRAGMA user_version` records how many ran.
@@ -42,6 +42,16 @@ const MIGRATIONS: &[&str] = &[
 /// A repository in a SQLite database file (or in memory).
 pub struct SqliteRepository {
     conn: Connection,
+}
+
+/// A busy or locked database is a lost race: `CONFLICT`, which the orchestrator retries.
+fn busy_is_conflict(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(SqliteCode::DatabaseBusy | SqliteCode::DatabaseLocked) => {
+            Error::new(ErrorCode::Conflict, format!("SQLite: another writer holds the database ({e})"))
+        }
+        _ => db_err(e),
+    }
 }
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -86,7 +96,7 @@ impl SqliteRepository {
             tx.execute_batch(sql).map_err(db_err)?;
             tx.pragma_update(None, "user_version", (i + 1) as u32).map_err(db_err)?;
         }
-        tx.commit().map_err(db_err)
+        tx.commit().map_err(busy_is_conflict)
     }
 }
 
@@ -138,8 +148,10 @@ impl Repository for SqliteRepository {
     }
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<()> {
-        // dropping the transaction without commit rolls everything back
-        let tx = self.conn.transaction().map_err(db_err)?;
+        // IMMEDIATE takes the write lock up front, so two writers never deadlock mid-transaction;
+        // a writer that cannot get it in the busy timeout gets CONFLICT and the orchestrator
+        // retries. Dropping the transaction without commit rolls everything back.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(busy_is_conflict)?;
         for w in writes {
             match w {
                 Write::Put { collection, record, expected_version } => {
@@ -184,6 +196,6 @@ impl Repository for SqliteRepository {
                 }
             }
         }
-        tx.commit().map_err(db_err)
+        tx.commit().map_err(busy_is_conflict)
     }
 }
