@@ -122,7 +122,8 @@ fn max_spif_total(repo: &SqliteRepository) -> Cents {
     totals.values().copied().max().unwrap_or_default()
 }
 
-/// `SQLite: database is locked`: see [`busy_is_a_conflict`].
+/// `SQLite: database is locked`, what a busy database answered before the fix tested by
+/// [`busy_is_a_conflict`].
 fn is_busy(e: &compcode_core::Error) -> bool {
     e.code() == ErrorCode::InternalError && e.message().contains("database is locked")
 }
@@ -184,24 +185,20 @@ fn run_concurrently(path: &Path, retry_busy: bool) -> usize {
     conflicts.load(Ordering::Relaxed)
 }
 
-/// Today's behaviour, with the host also retrying `database is locked` (the workaround for the
-/// bug below): the results are right.
+/// With the host also retrying `database is locked`, as hosts had to before the fix below: the
+/// results are right either way.
 #[test]
 fn concurrent_upserts_equal_the_sequential_result_and_respect_the_cap() {
     check_concurrent_upserts("concurrency", true);
 }
 
-/// Bug: `SqliteRepository::commit` opens a DEFERRED transaction (`Connection::transaction`),
-/// reads the versions, then writes. When another connection commits between that read and the
-/// first write, SQLite cannot upgrade the stale read transaction to a write one and returns
-/// SQLITE_BUSY at once (the busy timeout does not apply to a lock upgrade in WAL mode), which
-/// surfaces as `INTERNAL_ERROR: SQLite: database is locked` — not as the `CONFLICT` the
-/// orchestrator retries (SPEC §18.22). With 8 writers it fails on the first round.
-/// Fix (compcode-sqlite/src/lib.rs, `commit`): begin with
-/// `self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)`, so the write
-/// lock is taken first and waits under `busy_timeout`; and map `SQLITE_BUSY` / `SQLITE_LOCKED`
-/// (`rusqlite::Error::SqliteFailure(e, _)` with `e.code == ErrorCode::DatabaseBusy | DatabaseLocked`)
-/// to `CONFLICT`, so that a timeout is retried like a lost race.
+/// Regression test (found by this suite, fixed in compcode-sqlite/src/lib.rs): `commit` opened
+/// a DEFERRED transaction, read the versions, then wrote; when another connection committed in
+/// between, SQLite could not upgrade the stale read transaction and answered SQLITE_BUSY at once
+/// (the busy timeout does not cover a lock upgrade in WAL mode), surfacing as `INTERNAL_ERROR:
+/// SQLite: database is locked` instead of the `CONFLICT` the orchestrator retries (SPEC
+/// §18.22). Commits now begin IMMEDIATE (the write lock first, waiting under `busy_timeout`) and
+/// a busy or locked database is `CONFLICT`: the host retries only `CONFLICT` here.
 #[test]
 fn busy_is_a_conflict() {
     check_concurrent_upserts("concurrency-busy", false);
