@@ -17,7 +17,8 @@ JOBS="${FUZZ_JOBS:-1}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-if ! rustup toolchain list | grep -q '^nightly'; then
+toolchains=$(rustup toolchain list || true)
+if ! grep -q '^nightly' <<<"$toolchains"; then
   step "rustup toolchain install nightly"
   rustup toolchain install nightly --profile minimal
 fi

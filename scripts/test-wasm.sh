@@ -54,16 +54,20 @@ fi
 node -e 'if (+process.versions.node.split(".")[0] < 18) { console.error(`test-wasm: Node ${process.version} is too old (18 or later)`); process.exit(1) }'
 
 step "a wasm32 standard library"
-if [ -z "${FORCE_DEBIAN_WASM:-}" ] && ! rustup target list --installed 2>/dev/null | grep -qx "$T"; then
+# Listings are captured before grep reads them: `grep -q` on a pipe can close it under a writer
+# that is still printing, and pipefail then turns a match into a failure.
+has_rustup_target() { local l; l=$(rustup target list --installed 2>/dev/null || true); grep -qx "$T" <<<"$l"; }
+if [ -z "${FORCE_DEBIAN_WASM:-}" ] && ! has_rustup_target; then
   echo "adding rustup's $T target (at most 120 s)"
   timeout 120 rustup target add "$T" >/dev/null 2>&1 || echo "rustup could not add $T: Debian's route"
 fi
-if [ -z "${FORCE_DEBIAN_WASM:-}" ] && rustup target list --installed 2>/dev/null | grep -qx "$T"; then
+if [ -z "${FORCE_DEBIAN_WASM:-}" ] && has_rustup_target; then
   echo "rustup's $T ($(rustc -V))"
   OUT=target
   wasm_cargo() { env "${WASM_PROFILE[@]}" cargo "$@" --target "$T"; }
 else
-  if ! /usr/bin/rustc -V 2>/dev/null | grep -q '^rustc 1\.96' || ! [ -e /usr/lib/llvm-22/bin/lld ] ||
+  debian_rustc=$(/usr/bin/rustc -V 2>/dev/null || true)
+  if ! grep -q '^rustc 1\.96' <<<"$debian_rustc" || ! [ -e /usr/lib/llvm-22/bin/lld ] ||
     ! [ -d /usr/lib/rustlib/src/rust/library ]; then
     echo "installing Debian's Rust 1.96 with its std source and lld-22 (apt)"
     apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22

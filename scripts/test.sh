@@ -36,11 +36,15 @@ $c --db "$work/store.sqlite" load examples/ae-quickstart.json --at 2026-04-02
 $c --db "$work/store.sqlite" statement generate sarah 2026-Q1 --at 2026-04-02 > /dev/null
 $c --db "$work/store.sqlite" statement approve sarah 2026-Q1 --at 2026-04-02 > /dev/null
 echo '{"id": "S6", "name": "Initech", "stage": "closed_won", "amount": "150000", "closeDate": "2026-03-28", "ownerRepId": "sarah"}' > "$work/s6.json"
-$c --db "$work/store.sqlite" deal upsert "$work/s6.json" --at 2026-04-05 | grep -q '"statementLocked": true'
+# Outputs go to files before grep reads them: `grep -q` on a pipe closes it early, and the
+# writer's exit status then depends on timing under pipefail.
+$c --db "$work/store.sqlite" deal upsert "$work/s6.json" --at 2026-04-05 > "$work/upsert.json"
+grep -q '"statementLocked": true' "$work/upsert.json"
 # S6 grew 110000 → 150000 in the 14% tier: the true-up is 40000 × 0.14 = 5600.00 (> 500: needs approval)
 $c --db "$work/store.sqlite" statement true-up sarah 2026-Q1 --at 2026-04-05 > "$work/tu.json"
 grep -q '"total": "5600.00"' "$work/tu.json" && grep -q '"status": "requires_approval"' "$work/tu.json"
-$c --db "$work/store.sqlite" statement export sarah 2026-Q1 | tail -1 | grep -q ',net,,,,,,61600.00,'
+$c --db "$work/store.sqlite" statement export sarah 2026-Q1 > "$work/export.csv"
+tail -1 "$work/export.csv" | grep -q ',net,,,,,,61600.00,'
 rm -rf "$work"
 echo "lifecycle ok"
 

@@ -18,6 +18,30 @@
 
 mod store;
 
+/// `println!` that ends the program quietly when the reader has gone away (`compcode … | head`):
+/// a closed pipe is the reader's choice, not an error, and must never be a panic.
+macro_rules! println {
+    () => {
+        $crate::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to standard output; a closed pipe exits with success (everything that had to be
+/// stored was committed before anything is printed), any other write failure exits with 2.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("compcode: cannot write standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
 use clap::{Parser, Subcommand};
 use compcode_core::api::{self, SimulateResult};
 use compcode_core::orchestrator::Actor;
