@@ -492,6 +492,9 @@ pub const OPERATIONS: &[&str] = &[
     "spark.rate_lookup",
     "spark.allocation_summary",
     "spark.goals",
+    "templates",
+    "analyze_plan",
+    "diff_plans",
 ];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
@@ -649,6 +652,9 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `spark.rate_lookup` | [`crate::rate_table::lookup_op`] | `{rateTable, deal, userId, roleId?, creditDateField?}` → the matching row with `matchedOn` |
 /// | `spark.allocation_summary` | [`crate::payroll::summary_op`] | `{events, deals?, currencyPrecision?, <filters>}` → `{byMilestone, byStatus, byAllocationType, grandTotal, overrides, …}` |
 /// | `spark.goals` | [`crate::goals::goals_op`] | calculation document + `goals` → `{goals: [progress]}` |
+/// | `templates` | [`crate::templates::templates_op`] | `{product?}` → `{templates: [{id, name, description, product, plan}]}` |
+/// | `analyze_plan` | [`crate::analysis::analyze_plan_op`] | `{plan, context?}` → `{findings, calibration, summary}` |
+/// | `diff_plans` | [`crate::diff::diff_plans_op`] | `{document, versionA, versionB, top?}` → `{reps, total, deals}` |
 ///
 /// ```
 /// use serde_json::json;
@@ -672,6 +678,9 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "spark.rate_lookup" => return crate::rate_table::lookup_op(input),
         "spark.allocation_summary" => return crate::payroll::summary_op(input),
         "spark.goals" => return crate::goals::goals_op(input),
+        "templates" => return crate::templates::templates_op(input),
+        "analyze_plan" => return crate::analysis::analyze_plan_op(input),
+        "diff_plans" => return crate::diff::diff_plans_op(input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

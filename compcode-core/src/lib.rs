@@ -25,12 +25,14 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod api;
 pub mod calc;
 pub mod commissionflow;
 pub mod condition;
 pub mod conformance;
 pub mod decimal;
+pub mod diff;
 pub mod error;
 pub mod goals;
 pub mod ledger;
@@ -42,6 +44,7 @@ pub mod period;
 pub mod rate_table;
 pub mod repository;
 pub mod rules_v0;
+pub mod templates;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, Issue, Result};
