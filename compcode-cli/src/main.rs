@@ -4,6 +4,7 @@
 //! compcode validate FILE          # every problem, with its JSON path
 //! compcode simulate FILE          # a readable table
 //! compcode simulate --json FILE   # the exact simulate document
+//! compcode diff FILE --from V1 --to V2   # what a plan change does: per rep, total, top deals
 //!
 //! # the lifecycle on the embedded store (SQLite):
 //! compcode --db store.sqlite load examples/ae-quickstart.json --at 2026-04-02
@@ -84,6 +85,24 @@ enum Command {
         /// Leave traces out of the JSON output.
         #[arg(long)]
         no_trace: bool,
+    },
+    /// Compare two versions of a plan on the document's deals, quotas and assignments: old, new
+    /// and delta per rep and in total, and the deals whose payout changed most.
+    Diff {
+        /// The calculation document (JSON); `-` reads standard input.
+        file: String,
+        /// The version to compare from (a planVersionId; a flat plan's is `<planId>:v1`).
+        #[arg(long = "from")]
+        from: String,
+        /// The version to compare to.
+        #[arg(long = "to")]
+        to: String,
+        /// How many changed deals to list (default 10).
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Print the exact diff document as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Import a calculation document into the store and recalculate (needs --db).
     Load {
@@ -195,7 +214,7 @@ fn main() -> ExitCode {
     };
     let actor = cli.actor.clone().map_or(Actor::System, Actor::User);
     if let Some(db) = cli.db.clone() {
-        if !matches!(cli.command, Command::Validate { .. } | Command::Simulate { .. }) {
+        if !matches!(cli.command, Command::Validate { .. } | Command::Simulate { .. } | Command::Diff { .. }) {
             return match store::run(&db, &actor, at, cli.command) {
                 Ok(out) => {
                     println!("{out}");
@@ -239,6 +258,27 @@ fn main() -> ExitCode {
         | Command::Adjust { .. }
         | Command::Events { .. }
         | Command::Audit { .. } => usage_error("this command works on a store: give --db FILE.sqlite"),
+        Command::Diff { file, from, to, top, json } => {
+            let text = match read(&file) {
+                Ok(t) => t,
+                Err(e) => return usage_error(&e),
+            };
+            let value = match compcode_core::validate::parse_json(&text) {
+                Ok(v) => v,
+                Err(e) => return fail(&e, json),
+            };
+            match compcode_core::diff::diff_plans(&value, &from, &to, top) {
+                Ok(r) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                    } else {
+                        print_diff(&r);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e, json),
+            }
+        }
         Command::Simulate { file, json, no_trace } => {
             let text = match read(&file) {
                 Ok(t) => t,
@@ -382,6 +422,78 @@ fn print_table(r: &SimulateResult) {
             println!("  {:<20} {who}: {}", d.code, d.message);
         }
     }
+}
+
+/// A money text with an explicit sign for deltas: `+1100.00`, `-5.00`, `0.00`.
+fn signed(s: &str) -> String {
+    if s.starts_with('-') || s.chars().all(|c| c == '0' || c == '.') {
+        s.to_string()
+    } else {
+        format!("+{s}")
+    }
+}
+
+/// Prints rows as aligned columns; `right` marks the columns aligned right (numbers).
+fn print_columns(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(widths.iter())
+            .zip(right.iter())
+            .map(|((c, w), r)| if *r { format!("{c:>w$}") } else { format!("{c:<w$}") })
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// The readable form of `compcode diff`.
+fn print_diff(r: &serde_json::Value) {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    println!("plan {}: {} → {}", s(&r["planId"]), s(&r["versionA"]), s(&r["versionB"]));
+    println!();
+    let mut rows: Vec<Vec<String>> = r["reps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| vec![s(&x["repId"]), s(&x["repName"]), s(&x["old"]), s(&x["new"]), signed(&s(&x["delta"]))])
+        .collect();
+    let t = &r["total"];
+    rows.push(vec!["total".into(), String::new(), s(&t["old"]), s(&t["new"]), signed(&s(&t["delta"]))]);
+    print_columns(&["rep", "name", "old", "new", "delta"], &rows, &[false, false, true, true, true]);
+    println!();
+    let deals: Vec<Vec<String>> = r["deals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            vec![
+                x["rank"].to_string(),
+                s(&x["dealId"]),
+                s(&x["dealName"]),
+                s(&x["old"]),
+                s(&x["new"]),
+                signed(&s(&x["delta"])),
+            ]
+        })
+        .collect();
+    let changed = r["changedDeals"].as_u64().unwrap_or(0);
+    if changed == 0 {
+        println!("no deal's payout changed");
+        return;
+    }
+    println!("most changed deals ({} of {changed} changed):", deals.len());
+    print_columns(&["#", "deal", "name", "old", "new", "delta"], &deals, &[true, false, false, true, true, true]);
 }
 
 /// Shortens long attainment ratios for the table (the JSON keeps full precision).

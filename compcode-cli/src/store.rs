@@ -68,7 +68,7 @@ pub(crate) fn run(db: &str, actor: &Actor, at: NaiveDate, cmd: Command) -> Resul
             pretty(evs)
         }
         Command::Audit { action } => pretty(o.audit_log(actor, action.as_deref())?),
-        Command::Validate { .. } | Command::Simulate { .. } => {
+        Command::Validate { .. } | Command::Simulate { .. } | Command::Diff { .. } => {
             Err(Error::new(ErrorCode::InternalError, "not a store command"))
         }
     }
