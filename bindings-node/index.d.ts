@@ -516,7 +516,138 @@ export function validate(doc: CalcDocument | object): ValidateResult;
 /** Runs an operation by name (`simulate`, `validate`); an unknown name throws `NOT_FOUND`. */
 export function run(operation: 'simulate', input: CalcDocument): SimulateResult;
 export function run(operation: 'validate', input: CalcDocument | object): ValidateResult;
+export function run(operation: 'templates', input: { product?: TemplateProduct | null } | null): TemplatesResult;
+export function run(operation: 'analyze_plan', input: { plan: Plan; context?: AnalysisContext | null }): PlanAnalysis;
+export function run(operation: 'diff_plans', input: { document: CalcDocument; versionA: string; versionB: string; top?: number | null }): PlanDiff;
 export function run(operation: string, input: unknown): unknown;
+
+/** The starter plan templates (SPEC §19), optionally of one product. */
+export function templates(filter?: { product?: TemplateProduct | null }): TemplatesResult;
+
+/** Analyzes a plan: findings with paths into the input, and a calibration table (SPEC §19). */
+export function analyzePlan(plan: Plan, context?: AnalysisContext | null): PlanAnalysis;
+
+/** Simulates the document under two versions of one plan and compares (SPEC §19). */
+export function diffPlans(document: CalcDocument, versionA: string, versionB: string, options?: { top?: number }): PlanDiff;
+
+// ---- templates, plan analysis, plan diff (SPEC §19) ----------------------------------------
+
+export type TemplateProduct = 'compcode' | 'spark' | 'commissionflow';
+
+export interface TemplatesResult {
+  templates: PlanTemplate[];
+}
+
+/** A starter plan: valid as it stands, in the flat shape a calculation document takes. */
+export interface PlanTemplate {
+  id: string;
+  name: string;
+  description: string;
+  product: TemplateProduct;
+  plan: FlatPlan;
+}
+
+/** The context of `analyzePlan`: a calculation document without plans, plus the analysis keys. */
+export interface AnalysisContext {
+  asOf?: DateString | null;
+  settings?: Settings | null;
+  reps?: Rep[] | null;
+  assignments?: Assignment[] | null;
+  quotas?: Quota[] | null;
+  deals?: Deal[] | null;
+  /** The host's saved field mapping `{slug: crmProperty}` (for `unknown_field`). */
+  fieldMapping?: { [slug: string]: JsonValue } | null;
+  /** The calibration's quota (default: the first context quota's target, else 1,000,000). */
+  referenceQuota?: DecimalInput | null;
+  referenceVariableTarget?: DecimalInput | null;
+  /** What the calibration's synthesized deals carry. */
+  calibrationDeal?: { stage?: string | null; status?: string | null; currency?: string | null; fields?: { [field: string]: JsonValue } | null } | null;
+}
+
+export type FindingCode =
+  | 'uncapped_accelerator'
+  | 'tier_gap'
+  | 'unreachable_tier'
+  | 'decelerator'
+  | 'missing_quota'
+  | 'rule_never_fires'
+  | 'condition_never_matches'
+  | 'cascade_without_manager'
+  | 'unknown_field';
+
+export interface Finding {
+  code: FindingCode;
+  severity: 'error' | 'warning' | 'info';
+  /** Where in the input: `plan.config.rules[0].tiers[2].rate`, `context.assignments[1]`. */
+  path: string;
+  message: string;
+}
+
+export interface PlanAnalysis {
+  planId: string;
+  findings: Finding[];
+  /** Null when the plan has no active version. */
+  calibration: Calibration | null;
+  summary: { errors: number; warnings: number; infos: number };
+}
+
+/** One rep reaching each attainment with `attainment × 4` deals of `dealSize` (a quarter of the reference quota). */
+export interface Calibration {
+  planVersionId: string;
+  referenceQuota: string;
+  variableTarget: string | null;
+  dealSize: string;
+  creditDate: DateString;
+  rows: CalibrationRow[];
+}
+
+export interface CalibrationRow {
+  attainment: string;
+  deals: number;
+  revenue: string;
+  /** Money: the rep's rounded lines. */
+  payout: string;
+  /** payout / revenue to 4 decimals. */
+  effectiveRate: string | null;
+}
+
+/** Old (versionA), new (versionB) and delta, as money strings. */
+export interface PayoutChange {
+  old: string;
+  new: string;
+  delta: string;
+}
+
+export interface PlanDiff {
+  planId: string;
+  versionA: string;
+  versionB: string;
+  total: PayoutChange;
+  /** Every rep with a line in either run, in document order. */
+  reps: RepPayoutChange[];
+  /** The most changed deals, by |delta| then deal id. */
+  deals: DealPayoutChange[];
+  /** How many deals changed in all. */
+  changedDeals: number;
+}
+
+export interface RepPayoutChange {
+  repId: string;
+  repName: string;
+  old: string;
+  new: string;
+  delta: string;
+}
+
+export interface DealPayoutChange {
+  /** 1 = the most changed. */
+  rank: number;
+  dealId: string;
+  dealName: string | null;
+  old: string;
+  new: string;
+  delta: string;
+}
 
 // ---- the orchestrator: workflows over a repository (SPEC §12–§17) ---------------------------
 

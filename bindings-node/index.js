@@ -192,6 +192,23 @@ function validate(doc) {
   return run('validate', doc);
 }
 
+/** The starter plan templates (SPEC §19), optionally of one product: `{ templates: [...] }`. */
+function templates(filter) {
+  return run('templates', filter === undefined ? {} : filter);
+}
+
+/** Analyzes a plan (SPEC §19): `{ planId, findings, calibration, summary }`; `context` is a calculation document without plans (plus `fieldMapping`, `referenceQuota`, `calibrationDeal`, …). */
+function analyzePlan(plan, context) {
+  return run('analyze_plan', context === undefined ? { plan } : { plan, context });
+}
+
+/** Plan-change impact (SPEC §19): the document under `versionA`, then `versionB` (planVersionIds), per rep and in total, and the most changed deals (`options.top`, default 10). */
+function diffPlans(document, versionA, versionB, options) {
+  const input = { document, versionA, versionB };
+  if (options && options.top !== undefined) input.top = options.top;
+  return run('diff_plans', input);
+}
+
 /** Every stable error code, in the engine's order. */
 const ERROR_CODES = Object.freeze(call(native.errorCodes));
 
@@ -845,6 +862,9 @@ module.exports = {
   simulate,
   validate,
   run,
+  templates,
+  analyzePlan,
+  diffPlans,
   CompcodeError,
   ERROR_CODES,
   Orchestrator,

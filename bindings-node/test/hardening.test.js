@@ -120,6 +120,9 @@ const OPERATIONS = [
   'commissionflow.calculate',
   'commissionflow.transition',
   'commissionflow.list',
+  'templates',
+  'analyze_plan',
+  'diff_plans',
 ];
 
 /** [label, fn(garbage)] for every export and, per argument, every Orchestrator method. */
@@ -127,6 +130,11 @@ function calls(c) {
   const out = [
     ['simulate', (g) => c.simulate(g)],
     ['validate', (g) => c.validate(g)],
+    ['templates', (g) => c.templates(g)],
+    ['analyzePlan(plan)', (g) => c.analyzePlan(g)],
+    ['analyzePlan(context)', (g) => c.analyzePlan({}, g)],
+    ['diffPlans(document)', (g) => c.diffPlans(g, 'a', 'b')],
+    ['diffPlans(version)', (g) => c.diffPlans({}, g, g)],
     ['run(operation)', (g) => c.run(g, {})],
     ['new Orchestrator', (g) => new c.Orchestrator(g)],
     ['new SqliteRepository', (g) => inScratchDir(() => new c.SqliteRepository(g))],

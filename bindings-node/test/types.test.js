@@ -196,6 +196,12 @@ test('every fixture output has exactly the declared shape', () => {
       e = check(out, ref('SimulateResult'), '');
     } else if (fx.operation === 'validate') {
       e = check(out, ref('ValidateResult'), '');
+    } else if (fx.operation === 'templates') {
+      e = check(out, ref('TemplatesResult'), '');
+    } else if (fx.operation === 'analyze_plan') {
+      e = check(out, ref('PlanAnalysis'), '');
+    } else if (fx.operation === 'diff_plans') {
+      e = check(out, ref('PlanDiff'), '');
     } else {
       // reconcile / workflow: typed `unknown` until the ledger issue types them
       assert.ok(UNTYPED_OPERATIONS.includes(fx.operation), `${fx.name}: operation ${fx.operation} has no type`);
@@ -213,6 +219,15 @@ test('every fixture output has exactly the declared shape', () => {
     'Diagnostic',
     'ValidateResult',
     'ValidationIssue',
+    'TemplatesResult',
+    'PlanTemplate',
+    'PlanAnalysis',
+    'Finding',
+    'Calibration',
+    'CalibrationRow',
+    'PlanDiff',
+    'RepPayoutChange',
+    'DealPayoutChange',
     'CompcodeError',
     'ErrorDetails',
   ]) {
@@ -349,7 +364,7 @@ test('IssueCode and DiagnosticCode are the lists of spec-fixtures/README.md', ()
 
 test('the declared functions, class and constants are the module\'s exports', () => {
   assert.deepStrictEqual([...exportedValues].sort(), Object.keys(compcode).sort());
-  for (const f of ['simulate', 'validate', 'run']) assert.strictEqual(typeof compcode[f], 'function');
+  for (const f of ['simulate', 'validate', 'run', 'templates', 'analyzePlan', 'diffPlans']) assert.strictEqual(typeof compcode[f], 'function');
 });
 
 test('the shape check itself catches missing, extra and mistyped keys', () => {

@@ -39,16 +39,19 @@ from ._compcode import (
 )
 from ._orchestrator import DateLike, Orchestrator
 from ._operations import (
+    analyze_plan,
     commissionflow_calculate,
     commissionflow_import,
     commissionflow_list,
     commissionflow_transition,
+    diff_plans,
     formula_evaluate,
     rules_v0_evaluate,
     rules_v0_validate,
     spark_allocation_summary,
     spark_goals,
     spark_rate_lookup,
+    templates,
 )
 from ._types import (
     AuditEntry,
@@ -76,6 +79,9 @@ from ._types import (
 )
 
 __all__ = [
+    "analyze_plan",
+    "diff_plans",
+    "templates",
     "commissionflow_calculate",
     "commissionflow_import",
     "commissionflow_list",

@@ -71,3 +71,39 @@ def spark_goals(input: Any) -> Dict[str, Any]:
     """Goals with progress, days remaining from ``asOf`` and milestones achieved (SPEC §18.26)."""
     out: Dict[str, Any] = run("spark.goals", input)
     return out
+
+
+def templates(input: Any = None) -> Dict[str, Any]:
+    """The starter plan templates of SPEC §19 (AE commission, SPIF, quarterly milestone bonus,
+    manager override, Spark solar, CommissionFlow basic): ``{"templates": [{"id", "name",
+    "description", "product", "plan"}]}``; ``{"product": "spark"}`` keeps one product's."""
+    out: Dict[str, Any] = run("templates", {} if input is None else input)
+    return out
+
+
+def analyze_plan(plan: Any, context: Any = None) -> Dict[str, Any]:
+    """Analyzes a plan (SPEC §19): ``{"planId", "findings": [{"code", "severity", "path",
+    "message"}], "calibration", "summary"}``. ``context`` is a calculation document without
+    plans (reps, assignments, quotas, sample deals) plus ``fieldMapping``, ``referenceQuota``,
+    ``referenceVariableTarget`` and ``calibrationDeal``. The calibration's money stays a string."""
+    input: Dict[str, Any] = {"plan": plan}
+    if context is not None:
+        input["context"] = context
+    out: Dict[str, Any] = run("analyze_plan", input)
+    return out
+
+
+def diff_plans(document: Any, version_a: Any = None, version_b: Any = None, top: Any = None) -> Dict[str, Any]:
+    """Plan-change impact (SPEC §19): simulates ``document`` under plan version ``version_a``, then
+    ``version_b`` (``planVersionId``s of one plan) and returns ``{"total", "reps", "deals",
+    "changedDeals"}`` with ``old``, ``new`` and ``delta`` as money strings; ``deals`` are the ``top``
+    (default 10) most changed deals."""
+    input: Dict[str, Any] = {"document": document}
+    if version_a is not None:
+        input["versionA"] = version_a
+    if version_b is not None:
+        input["versionB"] = version_b
+    if top is not None:
+        input["top"] = top
+    out: Dict[str, Any] = run("diff_plans", input)
+    return out
