@@ -13,6 +13,7 @@ const state = {
   quotas: null, // { name, list } from a quotas CSV
   selected: null, // idempotencyKey of the line whose trace is shown
   last: null, // the last good simulate answer (window.__preview for tests)
+  saved: null, // the plan JSON as loaded: the "saved version" of the compare view
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -468,6 +469,108 @@ function renderChart(out, doc, names, colour) {
   );
 }
 
+// ---- compare with the saved version ------------------------------------------------------------
+
+const plansOf = (doc) => (Array.isArray(doc) ? doc : isPlan(doc) ? [doc] : (doc && Array.isArray(doc.plans) && doc.plans) || []);
+const planIdOf = (p) => (p && (p.planId ?? p.id ?? p.name)) ?? null;
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The document for `diffPlans`: `doc` (the edited one, as simulated) with its first changed plan
+ * holding two versions, `saved` (as loaded) and `edited`; null when no plan changed.
+ */
+function compareDocument(doc) {
+  const savedPlans = plansOf(state.saved);
+  const plans = plansOf(doc);
+  for (let i = 0; i < plans.length; i++) {
+    const edited = plans[i];
+    const saved = savedPlans.find((p) => planIdOf(p) !== null && planIdOf(p) === planIdOf(edited));
+    if (!saved || same(saved, edited)) continue;
+    // a flat plan is its one version; of a versioned plan, the first version that changed
+    const versionOf = (p, k) =>
+      Array.isArray(p.versions)
+        ? p.versions[k]
+        : { effectiveStart: p.effectiveStart, effectiveEnd: p.effectiveEnd, config: p.config };
+    let k = 0;
+    if (Array.isArray(edited.versions) && Array.isArray(saved.versions)) {
+      k = edited.versions.findIndex((v, j) => !same(v, saved.versions[j]));
+      if (k < 0 || !saved.versions[k]) continue;
+    } else if (Array.isArray(edited.versions) !== Array.isArray(saved.versions)) {
+      continue; // the plan's shape changed: nothing to compare version to version
+    }
+    const as = (v, id) => ({ ...v, planVersionId: id, version: undefined, status: 'active' });
+    const plan = { planId: planIdOf(edited), name: edited.name || String(planIdOf(edited)), versions: [as(versionOf(saved, k), 'saved'), as(versionOf(edited, k), 'edited')] };
+    return { planId: plan.planId, doc: { ...doc, plans: plans.map((p, j) => (j === i ? plan : p)), options: { ...(doc.options || {}), trace: false } } };
+  }
+  return null;
+}
+
+function deltaCell(text) {
+  const cls = text.startsWith('-') ? 'down' : /[1-9]/.test(text) ? 'up' : '';
+  return h('td', { class: `num delta ${cls}`, dataset: { value: text } }, `${cls === 'up' ? '+' : ''}${money(text)}`);
+}
+
+function renderCompare(out, doc) {
+  const total = $('#compare-total');
+  const body = $('#compare-body');
+  const cmp = state.saved === null ? null : compareDocument(doc);
+  if (!cmp) {
+    const zero = sumDec([], (doc.settings && doc.settings.currencyPrecision) ?? 2);
+    Object.assign(total.dataset, { old: out.totalCommission, new: out.totalCommission, delta: zero });
+    total.replaceChildren('No change from the saved version: total ', h('b', {}, money(out.totalCommission)), '.');
+    body.replaceChildren();
+    window.__preview.compare = null;
+    return;
+  }
+  let diff;
+  try {
+    diff = compcode.diffPlans(cmp.doc, 'saved', 'edited', { top: 10 });
+  } catch (e) {
+    if (!(e instanceof CompcodeError)) throw e;
+    total.dataset.delta = '';
+    total.replaceChildren(h('span', { class: 'hint' }, `The saved version cannot be compared: ${e.code}: ${e.message}`));
+    body.replaceChildren();
+    window.__preview.compare = null;
+    return;
+  }
+  window.__preview.compare = diff;
+  const t = diff.total;
+  Object.assign(total.dataset, { old: t.old, new: t.new, delta: t.delta });
+  const sign = t.delta.startsWith('-') ? '' : '+';
+  total.replaceChildren(`Plan ${diff.planId}: total `, h('b', {}, money(t.old)), ' → ', h('b', {}, money(t.new)), ` (${sign}${money(t.delta)})`);
+  const names = repNames(doc);
+  const head = (...cells) => h('thead', {}, h('tr', {}, cells.map(([text, num]) => h('th', { class: num ? 'num' : null }, text))));
+  body.replaceChildren(
+    h(
+      'table',
+      { id: 'compare-reps' },
+      head(['Rep'], ['Saved', true], ['Edited', true], ['Change', true]),
+      h(
+        'tbody',
+        {},
+        diff.reps.map((r) =>
+          h('tr', { dataset: { rep: r.repId } }, h('td', {}, names.get(r.repId) || r.repName), h('td', { class: 'num' }, money(r.old)), h('td', { class: 'num' }, money(r.new)), deltaCell(r.delta)),
+        ),
+      ),
+    ),
+    h('h3', {}, diff.changedDeals ? `Most changed deals (${diff.deals.length} of ${diff.changedDeals})` : 'No deal changed'),
+    diff.deals.length
+      ? h(
+          'table',
+          { id: 'compare-deals' },
+          head(['#'], ['Deal'], ['Saved', true], ['Edited', true], ['Change', true]),
+          h(
+            'tbody',
+            {},
+            diff.deals.map((d) =>
+              h('tr', { dataset: { deal: d.dealId, rank: d.rank } }, h('td', {}, String(d.rank)), h('td', {}, h('b', {}, d.dealId), ' ', d.dealName || ''), h('td', { class: 'num' }, money(d.old)), h('td', { class: 'num' }, money(d.new)), deltaCell(d.delta)),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
 // ---- running -----------------------------------------------------------------------------------
 
 function recompute() {
@@ -486,16 +589,19 @@ function recompute() {
   const ms = performance.now() - t0;
   clearErrors();
   render(out, doc);
+  renderCompare(out, doc);
   $('#timing').textContent = `simulated in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
   document.body.dataset.runs = String(Number(document.body.dataset.runs || 0) + 1);
 }
 
+/** A plan loaded (the example, a file): it becomes the saved version of the compare view. */
 function setPlanText(text) {
   $('#plan-json').value = text;
-  readPlanText();
+  readPlanText(true);
 }
 
-function readPlanText() {
+/** The plan text, parsed; typing in it is an edit (the saved version stays), loading is not. */
+function readPlanText(loaded) {
   const text = $('#plan-json').value;
   try {
     state.doc = JSON.parse(text);
@@ -503,6 +609,7 @@ function readPlanText() {
     showErrors('The plan is not valid JSON', [e.message]);
     return;
   }
+  if (loaded === true) state.saved = structuredClone(state.doc);
   renderTiers();
   recompute();
 }
@@ -572,7 +679,12 @@ function main() {
   $('#engine-status').textContent = `engine ready · WebAssembly · ${compcode.ERROR_CODES.length} error codes`;
   $('#engine-status').classList.add('ok');
   $('#use-example').addEventListener('click', () => useExample().catch((e) => showErrors('Could not load the example', [e.message])));
-  $('#plan-json').addEventListener('input', debounce(readPlanText, 150));
+  $('#plan-json').addEventListener('input', debounce(() => readPlanText(false), 150));
+  $('#compare-save').addEventListener('click', () => {
+    if (state.doc === null) return;
+    state.saved = structuredClone(state.doc);
+    recompute();
+  });
   readFile($('#plan-file'), (_, text) => setPlanText(text));
   readFile($('#deals-file'), (name, text) => loadCsv('deals', name, text));
   readFile($('#quotas-file'), (name, text) => loadCsv('quotas', name, text));

@@ -166,11 +166,28 @@ test('editing a tier rate updates every number at once', async () => {
   const doc = structuredClone(EXAMPLE);
   doc.plans[0].config.rules[0].tiers[2].rate = '0.15';
   assert.strictEqual(compcode.simulate(doc).totalCommission, '99300.00');
+  // the compare view: the plan as loaded (the saved version) against the edited one, through
+  // diffPlans (the same numbers as spec-fixtures/diff/quickstart_accelerator.json): +1820.00 in
+  // total, sarah +1100.00 (S6), james +720.00 (J4), the two changed deals by change.
+  assert.deepStrictEqual(await page.$eval('#compare-total', (el) => ({ ...el.dataset })), { old: '97480.00', new: '99300.00', delta: '1820.00' });
+  assert.match(await page.textContent('#compare-total'), /97,480\.00 → 99,300\.00 \(\+1,820\.00\)/);
+  const repDeltas = await page.$$eval('#compare-reps tbody tr', (rows) => rows.map((r) => [r.dataset.rep, r.querySelector('.delta').dataset.value]));
+  assert.deepStrictEqual(repDeltas, [
+    ['sarah', '1100.00'],
+    ['james', '720.00'],
+  ]);
+  const topDeals = await page.$$eval('#compare-deals tbody tr', (rows) => rows.map((r) => [r.dataset.rank, r.dataset.deal, r.querySelector('.delta').dataset.value]));
+  assert.deepStrictEqual(topDeals, [
+    ['1', 'S6', '1100.00'],
+    ['2', 'J4', '720.00'],
+  ]);
   // Base 0.08 → 0.09 as well: every Base line gains 1% of its credit; Base credits are sarah
   // 120000 + 180000 + 90000 = 390000 (+3900) and james 90000 + 75000 + 60000 = 225000 (+2250):
   // total 99300 + 6150 = 105450.00.
   await setTier('Base', '0.09');
   assert.strictEqual((await valueOf('#total')).value, '105450.00');
+  // against the saved version: 105450 − 97480 = 7970.00
+  assert.strictEqual(await page.$eval('#compare-total', (el) => el.dataset.delta), '7970.00');
   assert.strictEqual(await repPayout('sarah'), '66600.00');
   assert.strictEqual(await repPayout('james'), '38850.00');
 });
@@ -187,6 +204,12 @@ test('a bad rate is reported with its path; fixing it brings the numbers back', 
   assert.strictEqual((await valueOf('#total')).value, '99300.00');
   await setTier('Accelerator', '0.14');
   assert.strictEqual((await valueOf('#total')).value, '97480.00');
+  // back to the saved rates (typed as text: the plan differs, the payouts do not)
+  assert.strictEqual(await page.$eval('#compare-total', (el) => el.dataset.delta), '0.00');
+  assert.strictEqual(await page.$$eval('#compare-deals tbody tr', (rows) => rows.length), 0);
+  // saving makes the edited plan the saved version
+  await page.click('#compare-save');
+  assert.match(await page.textContent('#compare-total'), /No change from the saved version: total 97,480\.00/);
 });
 
 test('uploading CSVs: a smaller deals file, a broken one (its line is named), then back', async () => {
