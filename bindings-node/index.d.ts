@@ -518,7 +518,7 @@ export function run(operation: 'simulate', input: CalcDocument): SimulateResult;
 export function run(operation: 'validate', input: CalcDocument | object): ValidateResult;
 export function run(operation: 'templates', input: { product?: TemplateProduct | null } | null): TemplatesResult;
 export function run(operation: 'analyze_plan', input: { plan: Plan; context?: AnalysisContext | null }): PlanAnalysis;
-export function run(operation: 'diff_plans', input: { document: CalcDocument; versionA: string; versionB: string; top?: number | null }): PlanDiff;
+export function run(operation: 'diff_plans', input: { document: CalcDocument; versionA: string; versionB: string; planId?: string | null; top?: number | null }): PlanDiff;
 export function run(operation: string, input: unknown): unknown;
 
 /** The starter plan templates (SPEC §19), optionally of one product. */
@@ -527,8 +527,8 @@ export function templates(filter?: { product?: TemplateProduct | null }): Templa
 /** Analyzes a plan: findings with paths into the input, and a calibration table (SPEC §19). */
 export function analyzePlan(plan: Plan, context?: AnalysisContext | null): PlanAnalysis;
 
-/** Simulates the document under two versions of one plan and compares (SPEC §19). */
-export function diffPlans(document: CalcDocument, versionA: string, versionB: string, options?: { top?: number }): PlanDiff;
+/** Simulates the document under two versions of one plan (ids, or dates of the version in force in `options.planId`) and compares (SPEC §19). */
+export function diffPlans(document: CalcDocument, versionA: string, versionB: string, options?: { top?: number; planId?: string }): PlanDiff;
 
 // ---- templates, plan analysis, plan diff (SPEC §19) ----------------------------------------
 

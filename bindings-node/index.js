@@ -202,10 +202,11 @@ function analyzePlan(plan, context) {
   return run('analyze_plan', context === undefined ? { plan } : { plan, context });
 }
 
-/** Plan-change impact (SPEC §19): the document under `versionA`, then `versionB` (planVersionIds), per rep and in total, and the most changed deals (`options.top`, default 10). */
+/** Plan-change impact (SPEC §19): the document under `versionA`, then `versionB` (planVersionIds, or dates of the version in force in `options.planId`), per rep and in total, and the most changed deals (`options.top`, default 10). */
 function diffPlans(document, versionA, versionB, options) {
   const input = { document, versionA, versionB };
   if (options && options.top !== undefined) input.top = options.top;
+  if (options && options.planId !== undefined) input.planId = options.planId;
   return run('diff_plans', input);
 }
 

@@ -91,12 +91,16 @@ enum Command {
     Diff {
         /// The calculation document (JSON); `-` reads standard input.
         file: String,
-        /// The version to compare from (a planVersionId; a flat plan's is `<planId>:v1`).
+        /// The version to compare from: a planVersionId (a flat plan's is `<planId>:v1`), or a
+        /// date (the version in force that day).
         #[arg(long = "from")]
         from: String,
-        /// The version to compare to.
+        /// The version to compare to (an id or a date).
         #[arg(long = "to")]
         to: String,
+        /// The plan, for versions given as dates when the document has several plans.
+        #[arg(long)]
+        plan: Option<String>,
         /// How many changed deals to list (default 10).
         #[arg(long, default_value_t = 10)]
         top: usize,
@@ -258,7 +262,7 @@ fn main() -> ExitCode {
         | Command::Adjust { .. }
         | Command::Events { .. }
         | Command::Audit { .. } => usage_error("this command works on a store: give --db FILE.sqlite"),
-        Command::Diff { file, from, to, top, json } => {
+        Command::Diff { file, from, to, plan, top, json } => {
             let text = match read(&file) {
                 Ok(t) => t,
                 Err(e) => return usage_error(&e),
@@ -267,7 +271,7 @@ fn main() -> ExitCode {
                 Ok(v) => v,
                 Err(e) => return fail(&e, json),
             };
-            match compcode_core::diff::diff_plans(&value, &from, &to, top) {
+            match compcode_core::diff::diff_plans_in(&value, plan.as_deref(), &from, &to, top) {
                 Ok(r) => {
                     if json {
                         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());

@@ -4,7 +4,11 @@
 //!
 //! SPEC readings:
 //! - `versionA` and `versionB` are `planVersionId`s of the same plan in the document (a flat plan's
-//!   only version is `"<planId>:v1"`, SPEC §18.20). Each run replaces that plan's versions by the
+//!   only version is `"<planId>:v1"`, SPEC §18.20), or dates `YYYY-MM-DD` naming the version in
+//!   force on that day (SPEC §5, §8.5: the active version whose range holds it, latest start
+//!   first) of the plan `planId` (optional when the document has one plan). An id is looked up
+//!   first, so a version id that looks like a date still names that version. The answer names
+//!   the versions by id. Each run replaces that plan's versions by the
 //!   one version, made active and in force over the whole span the plan's versions cover (the
 //!   earliest `effectiveStart` to the latest `effectiveEnd`, open-ended if any version is), so
 //!   every deal the plan could pay is computed under A, then under B. Everything else in the
@@ -29,7 +33,7 @@ fn bad(path: &str, code: &'static str, message: String) -> Error {
     Error::validation(vec![Issue { path: path.into(), code, message, suggestion: None }])
 }
 
-/// `diff_plans` as an operation: `{document, versionA, versionB, top?}` →
+/// `diff_plans` as an operation: `{document, versionA, versionB, planId?, top?}` →
 /// `{planId, versionA, versionB, total: {old, new, delta}, reps: [{repId, repName, old, new,
 /// delta}], deals: [{rank, dealId, dealName, old, new, delta}], changedDeals}`.
 ///
@@ -65,7 +69,12 @@ pub fn diff_plans_op(input: &Value) -> Result<Value> {
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| bad("top", "invalid_value", "`top` must be a whole number ≥ 0".into()))?,
     };
-    diff_plans(document, &a, &b, top)
+    let plan_id = match input.get("planId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) => Some(p.clone()),
+        Some(_) => return Err(bad("planId", "invalid_type", "`planId` must be a string".into())),
+    };
+    diff_plans_in(document, plan_id.as_deref(), &a, &b, top)
 }
 
 /// Runs the document under version `a`, then `b`, of the plan holding them, and compares.
@@ -77,17 +86,63 @@ pub fn diff_plans_op(input: &Value) -> Result<Value> {
 /// assert_eq!(err.details()["errors"][0]["path"], "versionA");
 /// ```
 pub fn diff_plans(document: &Value, a: &str, b: &str, top: usize) -> Result<Value> {
+    diff_plans_in(document, None, a, b, top)
+}
+
+/// [`diff_plans`] with the plan named, for versions given as dates (see the module docs).
+///
+/// ```
+/// use serde_json::json;
+/// let version = |id: &str, start: &str, rate: &str| json!({"planVersionId": id, "effectiveStart": start,
+///     "config": {"rules": [{"name": "R", "measure": "amount", "tierBy": "value",
+///     "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": rate}]}]}});
+/// let doc = json!({"asOf": "2026-04-01", "reps": [{"id": "alice", "name": "Alice"}],
+///   "plans": [{"planId": "p", "name": "P", "versions": [version("v1", "2026-01-01", "0.05"), version("v2", "2026-03-01", "0.06")]}],
+///   "assignments": [{"repId": "alice", "planId": "p", "effectiveStart": "2026-01-01"}],
+///   "deals": [{"id": "D1", "stage": "closed_won", "amount": "1000", "closeDate": "2026-02-01", "ownerRepId": "alice"}]});
+/// let out = compcode_core::diff::diff_plans_in(&doc, Some("p"), "2026-02-15", "2026-03-01", 10).unwrap();
+/// assert_eq!(out["versionA"], "v1");
+/// assert_eq!(out["versionB"], "v2");
+/// assert_eq!(out["total"]["delta"], "10.00");
+/// ```
+pub fn diff_plans_in(document: &Value, plan_id: Option<&str>, a: &str, b: &str, top: usize) -> Result<Value> {
     let doc = read_document(document).map_err(|e| prefix(e, "document"))?;
+    if let Some(p) = plan_id {
+        if !doc.plans.iter().any(|x| x.plan_id == p) {
+            return Err(bad("planId", "unknown_reference", format!("no plan `{p}` in the document")));
+        }
+    }
+    let by_date = |id: &str| -> Option<(usize, usize)> {
+        let date = crate::period::parse_date(id, false)?;
+        let pi = match plan_id {
+            Some(p) => doc.plans.iter().position(|x| x.plan_id == p)?,
+            None if doc.plans.len() == 1 => 0,
+            None => return None,
+        };
+        doc.plans[pi].version_on(date).map(|vi| (pi, vi))
+    };
     let locate = |id: &str| {
         doc.plans
             .iter()
             .enumerate()
+            .filter(|(_, p)| plan_id.map_or(true, |x| x == p.plan_id))
             .find_map(|(pi, p)| p.versions.iter().position(|v| v.plan_version_id == id).map(|vi| (pi, vi)))
+            .or_else(|| by_date(id))
     };
-    let (pa, va) = locate(a)
-        .ok_or_else(|| bad("versionA", "unknown_reference", format!("no plan version `{a}` in the document")))?;
-    let (pb, vb) = locate(b)
-        .ok_or_else(|| bad("versionB", "unknown_reference", format!("no plan version `{b}` in the document")))?;
+    let (pa, va) = locate(a).ok_or_else(|| {
+        bad(
+            "versionA",
+            "unknown_reference",
+            format!("no plan version `{a}` (an id, or a date with a version in force)"),
+        )
+    })?;
+    let (pb, vb) = locate(b).ok_or_else(|| {
+        bad(
+            "versionB",
+            "unknown_reference",
+            format!("no plan version `{b}` (an id, or a date with a version in force)"),
+        )
+    })?;
     if pa != pb {
         return Err(bad(
             "versionB",
@@ -187,8 +242,8 @@ pub fn diff_plans(document: &Value, a: &str, b: &str, top: usize) -> Result<Valu
         .collect();
     Ok(json!({
         "planId": plan.plan_id,
-        "versionA": a,
-        "versionB": b,
+        "versionA": plan.versions[va].plan_version_id,
+        "versionB": plan.versions[vb].plan_version_id,
         "total": {"old": money(total.0), "new": money(total.1), "delta": money(delta(total.0, total.1)?)},
         "reps": reps,
         "deals": deals,

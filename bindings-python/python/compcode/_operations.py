@@ -93,9 +93,12 @@ def analyze_plan(plan: Any, context: Any = None) -> Dict[str, Any]:
     return out
 
 
-def diff_plans(document: Any, version_a: Any = None, version_b: Any = None, top: Any = None) -> Dict[str, Any]:
+def diff_plans(
+    document: Any, version_a: Any = None, version_b: Any = None, top: Any = None, plan_id: Any = None
+) -> Dict[str, Any]:
     """Plan-change impact (SPEC §19): simulates ``document`` under plan version ``version_a``, then
-    ``version_b`` (``planVersionId``s of one plan) and returns ``{"total", "reps", "deals",
+    ``version_b`` (``planVersionId``s of one plan, or dates naming the version in force in plan
+    ``plan_id``) and returns ``{"total", "reps", "deals",
     "changedDeals"}`` with ``old``, ``new`` and ``delta`` as money strings; ``deals`` are the ``top``
     (default 10) most changed deals."""
     input: Dict[str, Any] = {"document": document}
@@ -105,5 +108,7 @@ def diff_plans(document: Any, version_a: Any = None, version_b: Any = None, top:
         input["versionB"] = version_b
     if top is not None:
         input["top"] = top
+    if plan_id is not None:
+        input["planId"] = plan_id
     out: Dict[str, Any] = run("diff_plans", input)
     return out
