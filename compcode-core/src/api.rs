@@ -654,7 +654,7 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `spark.goals` | [`crate::goals::goals_op`] | calculation document + `goals` → `{goals: [progress]}` |
 /// | `templates` | [`crate::templates::templates_op`] | `{product?}` → `{templates: [{id, name, description, product, plan}]}` |
 /// | `analyze_plan` | [`crate::analysis::analyze_plan_op`] | `{plan, context?}` → `{findings, calibration, summary}` |
-/// | `diff_plans` | [`crate::diff::diff_plans_op`] | `{document, versionA, versionB, top?}` → `{reps, total, deals}` |
+/// | `diff_plans` | [`crate::diff::diff_plans_op`] | `{document, versionA, versionB, planId?, top?}` → `{total, reps, deals, changedDeals}` |
 ///
 /// ```
 /// use serde_json::json;
