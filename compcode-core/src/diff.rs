@@ -13,7 +13,9 @@
 //!   earliest `effectiveStart` to the latest `effectiveEnd`, open-ended if any version is), so
 //!   every deal the plan could pay is computed under A, then under B. Everything else in the
 //!   document (other plans, reps, quotas, assignments, overrides, scope, `asOf`) is the same in
-//!   both runs; traces are off.
+//!   both runs; traces are off. Two things belong to a version and follow it: per-rep tier
+//!   overrides of the plan's other versions are left out of a run, and a quota naming a rule id
+//!   of another version names that rule by plan and name instead (the same quota, SPEC §5).
 //! - Totals cover every line of the run (all plans): a cascade on another plan that reads this
 //!   plan's payouts moves with it; unaffected lines cancel out in the delta.
 //! - Per rep: every rep with a line in either run, in document order. Per deal: the sum of the
@@ -184,6 +186,39 @@ pub fn diff_plans_in(document: &Value, plan_id: Option<&str>, a: &str, b: &str, 
             }
         }
         *pj = json!({"planId": plan.plan_id, "name": plan.name, "versions": [vj]});
+        // what belongs to the plan's other versions: their per-rep tier overrides are left out,
+        // and a quota naming one of their rule ids names the rule by plan and name instead
+        let this = &plan.versions[vi];
+        let other_ids: Vec<&str> = plan
+            .versions
+            .iter()
+            .filter(|v| v.plan_version_id != this.plan_version_id)
+            .map(|v| v.plan_version_id.as_str())
+            .collect();
+        if let Some(list) = d.get_mut("repOverrides").and_then(Value::as_array_mut) {
+            list.retain(|o| !o.get("planVersionId").and_then(Value::as_str).is_some_and(|id| other_ids.contains(&id)));
+        }
+        let on_this = |id: &str| this.config.rules.iter().any(|r| r.id.as_deref() == Some(id));
+        let elsewhere = |id: &str| {
+            plan.versions
+                .iter()
+                .flat_map(|v| v.config.rules.iter())
+                .find(|r| r.id.as_deref() == Some(id))
+                .map(|r| r.name.clone())
+        };
+        for q in d.get_mut("quotas").and_then(Value::as_array_mut).into_iter().flatten() {
+            let rule_id = q.get("planRuleId").map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            if let Some(name) = rule_id.filter(|id| !on_this(id)).and_then(|id| elsewhere(&id)) {
+                if let Some(o) = q.as_object_mut() {
+                    o.remove("planRuleId");
+                    o.insert("planId".into(), json!(plan.plan_id));
+                    o.insert("ruleName".into(), json!(name));
+                }
+            }
+        }
         let opts = d.as_object_mut().map(|o| o.entry("options").or_insert_with(|| json!({})));
         if let Some(o) = opts.and_then(Value::as_object_mut) {
             o.insert("trace".into(), json!(false));

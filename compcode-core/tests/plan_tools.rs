@@ -138,3 +138,27 @@ fn paths_follow_the_input() {
     let err = run("analyze_plan", &json!({"plan": plan, "context": ctx})).unwrap_err();
     assert_eq!(err.details()["errors"][0]["path"], "context.quotas[1].period");
 }
+
+/// What belongs to a version follows it: version a's per-rep override applies only in run A,
+/// and a quota naming version a's rule id counts for version b's rule of the same name.
+#[test]
+fn overrides_and_rule_ids_follow_their_version() {
+    let rule = |id: &str, rate: &str| {
+        json!({"id": id, "name": "Commission", "measure": "closed_won_revenue",
+               "tiers": [{"tierIndex": 0, "name": "Base", "minThreshold": "0", "rate": rate}]})
+    };
+    let doc = json!({"asOf": "2026-04-02", "reps": [{"id": "alice", "name": "Alice"}],
+        "plans": [{"planId": "p", "name": "P", "versions": [
+            {"planVersionId": "a", "effectiveStart": "2026-01-01", "effectiveEnd": "2026-01-31", "config": {"rules": [rule("ra", "0.05")]}},
+            {"planVersionId": "b", "effectiveStart": "2026-02-01", "config": {"rules": [rule("rb", "0.06")]}}]}],
+        "assignments": [{"repId": "alice", "planId": "p", "effectiveStart": "2026-01-01"}],
+        "quotas": [{"repId": "alice", "planRuleId": "ra", "period": "2026-Q1", "target": "1000"}],
+        "repOverrides": [{"planVersionId": "a", "repId": "alice", "ruleName": "Commission",
+                          "tiers": [{"tierIndex": 0, "name": "Alice", "minThreshold": "0", "rate": "0.10"}]}],
+        "deals": [{"id": "D1", "stage": "closed_won", "amount": "1000", "closeDate": "2026-02-10", "ownerRepId": "alice"}]});
+    let out = run("diff_plans", &json!({"document": doc, "versionA": "a", "versionB": "b"})).unwrap();
+    // A: alice's own tiers on version a, 1000 × 0.10 = 100.00; B: 1000 × 0.06 = 60.00 (the quota
+    // on rule id ra is Commission's quota under b too: attainment 1.0)
+    assert_eq!(out["total"], json!({"old": "100.00", "new": "60.00", "delta": "-40.00"}));
+    assert_eq!(out["deals"][0]["delta"], "-40.00");
+}
