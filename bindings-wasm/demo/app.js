@@ -500,7 +500,12 @@ function compareDocument(doc) {
     }
     const as = (v, id) => ({ ...v, planVersionId: id, version: undefined, status: 'active' });
     const plan = { planId: planIdOf(edited), name: edited.name || String(planIdOf(edited)), versions: [as(versionOf(saved, k), 'saved'), as(versionOf(edited, k), 'edited')] };
-    return { planId: plan.planId, doc: { ...doc, plans: plans.map((p, j) => (j === i ? plan : p)), options: { ...(doc.options || {}), trace: false } } };
+    // per-rep tier overrides of the compared version apply to both sides
+    const original = Array.isArray(edited.versions) ? edited.versions[k].planVersionId : `${plan.planId}:v1`;
+    const repOverrides = Array.isArray(doc.repOverrides)
+      ? doc.repOverrides.flatMap((o) => (o && String(o.planVersionId) === String(original) ? [{ ...o, planVersionId: 'saved' }, { ...o, planVersionId: 'edited' }] : [o]))
+      : doc.repOverrides;
+    return { planId: plan.planId, doc: { ...doc, plans: plans.map((p, j) => (j === i ? plan : p)), repOverrides, options: { ...(doc.options || {}), trace: false } } };
   }
   return null;
 }
