@@ -162,3 +162,38 @@ fn overrides_and_rule_ids_follow_their_version() {
     assert_eq!(out["total"], json!({"old": "100.00", "new": "60.00", "delta": "-40.00"}));
     assert_eq!(out["deals"][0]["delta"], "-40.00");
 }
+
+/// Odd inputs are typed errors (or answers), never panics; a reference quota at the edge of
+/// exact decimals overflows into `arithmetic_overflow`-class errors, not wrong numbers.
+#[test]
+fn odd_inputs_never_panic() {
+    let plan = json!({"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [{
+        "name": "R", "measure": "closed_won_revenue",
+        "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}});
+    let odd = [
+        json!(null),
+        json!([]),
+        json!(3),
+        json!("x"),
+        json!({"plan": []}),
+        json!({"plan": {}}),
+        json!({"plan": plan, "context": []}),
+        json!({"plan": plan, "context": {"assignments": {}, "quotas": 3, "fieldMapping": [], "calibrationDeal": 1}}),
+        json!({"plan": plan, "context": {"referenceQuota": "79228162514264337593543950335"}}),
+        json!({"plan": plan, "context": {"referenceQuota": "-5", "referenceVariableTarget": "x"}}),
+        json!({"plan": plan, "context": {"deals": [{"id": "D1"}], "reps": "x"}}),
+        json!({"document": {}, "versionA": 1, "versionB": null, "top": "3"}),
+        json!({"document": [], "versionA": "a", "versionB": "b"}),
+        json!({"document": {"asOf": "2026-01-01", "reps": [], "plans": [plan], "deals": []}, "versionA": "p:v1", "versionB": "p:v1", "planId": 7}),
+    ];
+    for op in ["templates", "analyze_plan", "diff_plans"] {
+        for input in &odd {
+            match run(op, input) {
+                Ok(_) => {}
+                Err(e) => assert!(!e.code().as_str().is_empty(), "{op} {input}"),
+            }
+        }
+    }
+    let big = run("analyze_plan", &odd[8]);
+    assert!(big.is_err(), "a quota at the edge of exact decimals cannot calibrate: {big:?}");
+}
