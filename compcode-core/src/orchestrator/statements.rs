@@ -109,7 +109,7 @@ pub struct TrueUpResult {
     pub lines: Vec<Event>,
 }
 
-const KINDS: [&str; 4] = ["event", "adjustment", "true_up", "clawback"];
+const KINDS: [&str; 5] = ["event", "adjustment", "true_up", "clawback", "held"];
 
 impl<R: Repository> Orchestrator<R> {
     pub(super) fn settings(&self, at: NaiveDate) -> Result<Settings> {
@@ -165,6 +165,8 @@ impl<R: Repository> Orchestrator<R> {
                     "true_up"
                 }
                 "clawback" => "clawback",
+                // an installment not released yet (SPEC §20): shown, not payable
+                _ if e.reason.as_deref() == Some("held") => "held",
                 _ => "event",
             };
             let deal = e.deal_id.as_ref().and_then(|d| deals.get(d));
@@ -179,7 +181,8 @@ impl<R: Repository> Orchestrator<R> {
                 amount: e.amount,
                 credit_date: Some(e.credit_date.clone()),
                 references_period: e.references_period.clone(),
-                currency: deal.and_then(|d| s(d, "currency")).map(str::to_string).or_else(|| e.currency.clone()),
+                // the plan's currency when FX conversion is on (SPEC §20), else the deal's
+                currency: e.currency.clone().or_else(|| deal.and_then(|d| s(d, "currency")).map(str::to_string)),
                 reason: e.reason.clone().filter(|r| r == "carry_forward"),
             });
         }
@@ -239,7 +242,7 @@ impl<R: Repository> Orchestrator<R> {
             if st.current().is_some_and(|v| v.lines == lines) {
                 return Ok((vec![], st));
             }
-            let net = sum(lines.iter().map(|l| l.amount))?;
+            let net = sum(lines.iter().filter(|l| l.kind != "held").map(|l| l.amount))?;
             let n = st.versions.len() as u32 + 1;
             st.versions.push(StatementVersion {
                 version: n,
@@ -621,7 +624,7 @@ impl<R: Repository> Orchestrator<R> {
             .ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))?;
         let lines = self.live_lines(rep, period)?;
         let mut nets: BTreeMap<String, Decimal> = BTreeMap::new();
-        for l in &lines {
+        for l in lines.iter().filter(|l| l.kind != "held") {
             let slot = nets.entry(l.currency.clone().unwrap_or_default()).or_default();
             *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a statement net"))?;
         }
