@@ -9,13 +9,16 @@
 //! * `release`: `"credit"` — on the line's date (the credit date); `{"field": slug}` — on the
 //!   date in the deal's `fields[slug]`; `{"daysAfterCredit": n}` — n days after the credit date;
 //! * an installment whose release date is after `asOf`, or missing (no such field, not a date),
-//!   is **held**: it is shown (simulate `events` with `held: true` and `reason: "held"`; the
+//!   is **held**: it is shown (simulate `events` with `held: true`; the
 //!   ledger stores it with `reason: "held"`; statements list it with kind `held`), but it is not
 //!   payable: statements leave it out of `netPayout`, payroll batches never select it, and draws
 //!   do not count it as earnings — until a later run (a later `asOf`) releases it.
 //!
-//! SPEC readings (also in DESIGN.md): an installment keeps the line's period (the commission is
-//! earned when credited; the schedule only defers payment); its event key is the line's key with
+//! SPEC readings (also in DESIGN.md): a released installment is dated on its release date and
+//! placed in that date's period (of the rule's period kind), so it is paid in the period it was
+//! released in; a held one keeps the line's date and period. An approved statement does not lock
+//! a held installment (it was never payable): when a later run releases it, it moves to the
+//! release period as a pending line. Its event key is the line's key with
 //! `"installment:<i>"` appended (1-based), so each installment is its own ledger event; a rule
 //! without `payoutSchedule` writes exactly the lines it wrote before. `{"field": …}` needs a deal,
 //! so it is refused on periodic and cascade rules (validation).
@@ -24,7 +27,7 @@ use crate::calc::{Calculation, Line};
 use crate::decimal::round_money;
 use crate::error::{Error, Result};
 use crate::model::CalcDoc;
-use crate::period::parse_date;
+use crate::period::{parse_date, Period};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -152,6 +155,11 @@ pub fn apply(doc: &CalcDoc, calc: &mut Calculation) -> Result<()> {
             let held = date.map_or(true, |d| d > doc.as_of);
             let mut x = l.clone();
             x.amount = amount;
+            if let (Some(d), false) = (date, held) {
+                // a released installment is payable from its release date, in that date's period
+                x.date = d;
+                x.period = Period::containing(d, l.period.kind, doc.settings.fiscal_year_start_month);
+            }
             if doc.options.trace {
                 x.trace.push(json!({
                     "step": "installment", "index": i + 1, "of": n, "percent": ins.percent.normalize().to_string(),

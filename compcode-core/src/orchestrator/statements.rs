@@ -321,7 +321,11 @@ impl<R: Repository> Orchestrator<R> {
                 let keys: HashSet<&str> =
                     st.current().map(|c| c.lines.iter().map(|l| l.key.as_str()).collect()).unwrap_or_default();
                 for (e, ver) in &events {
-                    if keys.contains(e.idempotency_key.as_str()) && e.status == LineStatus::Pending {
+                    // a held installment (SPEC §20) is shown but not approved for payment
+                    if keys.contains(e.idempotency_key.as_str())
+                        && e.status == LineStatus::Pending
+                        && e.reason.as_deref() != Some("held")
+                    {
                         let mut next = e.clone();
                         next.status = LineStatus::Approved;
                         writes.push(event_write(&next, Some(*ver))?);
