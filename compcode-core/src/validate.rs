@@ -1756,10 +1756,11 @@ impl Reader {
     }
 }
 
+/// The input of `draws.compute`: draws, earnings `(repId, period, amount)`, settings.
+pub(crate) type DrawsInput = (Vec<crate::draws::Draw>, Vec<(String, Period, Decimal)>, Settings);
+
 /// Reads the input of `draws.compute`: `{draws, earnings: [{repId, period, amount}], settings?}`.
-pub(crate) fn read_draws_input(
-    v: &Value,
-) -> Result<(Vec<crate::draws::Draw>, Vec<(String, Period, Decimal)>, Settings)> {
+pub(crate) fn read_draws_input(v: &Value) -> Result<DrawsInput> {
     let mut r = Reader::new();
     let out = (|| {
         let m = r.obj(v, "", DRAWS_INPUT_KEYS)?;
