@@ -107,7 +107,7 @@ fn next(p: Period, fy: u32) -> Period {
 ///     .into_iter().map(|(k, v)| (k, Decimal::from(v))).collect();
 /// let steps = run_draw(&d, &e, 1, 2, Rounding::HalfAwayFromZero).unwrap();
 /// let draws: Vec<String> = steps.iter().map(|s| s.draw.to_string()).collect();
-/// assert_eq!(draws, ["500", "300", "600"]);
+/// assert_eq!(draws, ["500.00", "300.00", "600.00"]);
 /// assert_eq!(steps[2].balance, Decimal::from(1400));
 /// ```
 pub fn run_draw(
