@@ -253,6 +253,30 @@ pub fn compute_op(input: &serde_json::Value) -> Result<serde_json::Value> {
     Ok(serde_json::json!({ "draws": out }))
 }
 
+/// Splits a workspace settings record into the settings proper and the SPEC §20 document
+/// fields it may carry for the ledger: `(settings, draws, fxRates)`.
+///
+/// ```
+/// use serde_json::json;
+/// let (s, d, f) = compcode_core::draws::split_workspace_settings(&json!({"currencyPrecision": 2, "draws": []}));
+/// assert_eq!(s, json!({"currencyPrecision": 2}));
+/// assert_eq!(d, Some(json!([])));
+/// assert!(f.is_none());
+/// ```
+pub fn split_workspace_settings(
+    v: &serde_json::Value,
+) -> (serde_json::Value, Option<serde_json::Value>, Option<serde_json::Value>) {
+    match v.as_object() {
+        Some(m) if m.contains_key("draws") || m.contains_key("fxRates") => {
+            let mut m = m.clone();
+            let d = m.remove("draws");
+            let f = m.remove("fxRates");
+            (serde_json::Value::Object(m), d, f)
+        }
+        _ => (v.clone(), None, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
