@@ -305,6 +305,25 @@ export interface SimulateResult {
   results: DealResult[];
   quotas: QuotaStatus[];
   diagnostics: Diagnostic[];
+  /** SPEC §20: one row per (draw, period) when the document has `draws`. */
+  draws?: DrawPeriod[];
+}
+
+/** One period of a draw or guarantee (SPEC §20). Money is a string. */
+export interface DrawPeriod {
+  repId: string;
+  /** Index of the draw in the document's `draws`. */
+  draw: number;
+  kind: 'draw' | 'guarantee';
+  period: string;
+  /** Earnings E without draw lines. */
+  earnings: string;
+  drawAmount: string;
+  /** ≤ 0. */
+  recovery: string;
+  /** After the period; always "0.00" for a guarantee. */
+  balance: string;
+  net: string;
 }
 
 /** One explanation step: `{ step: "tier", ... }`. */
@@ -342,6 +361,12 @@ export interface SimulateEvent {
   idempotencyKey: string;
   /** Empty when `options.trace` is false. */
   trace: TraceStep[];
+  /** SPEC §20: the line's (plan version's) currency when the document uses FX. */
+  currency?: string;
+  /** SPEC §20: the installment of a payout schedule this line is. */
+  installment?: { index: number; of: number; percent: string; releaseDate: DateString | null };
+  /** SPEC §20: an installment not released yet (not payable). */
+  held?: boolean;
 }
 
 export interface DealResult {
@@ -404,7 +429,9 @@ export type DiagnosticCode =
   | 'formula_missing_field'
   | 'formula_division_by_zero'
   | 'arithmetic_overflow'
-  | 'no_rate';
+  | 'no_rate'
+  /** SPEC §20: a deal in another currency with no FX rate in force on its credit date. */
+  | 'fx_rate_missing';
 
 /** A skip and its reason; fields that do not apply are null. */
 export interface Diagnostic {
@@ -723,7 +750,7 @@ export interface HistoryRow {
 }
 
 export interface StatementLine {
-  kind: 'event' | 'adjustment' | 'true_up' | 'clawback';
+  kind: 'event' | 'adjustment' | 'true_up' | 'clawback' | 'held' | 'draw' | 'draw_recovery';
   /** The event key (or the adjustment id). */
   key: string;
   ruleName: string | null;

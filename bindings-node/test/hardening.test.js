@@ -120,6 +120,9 @@ const OPERATIONS = [
   'commissionflow.calculate',
   'commissionflow.transition',
   'commissionflow.list',
+  'draws.compute',
+  'amortization.schedule',
+  'amortization.csv',
 ];
 
 /** [label, fn(garbage)] for every export and, per argument, every Orchestrator method. */

@@ -39,10 +39,13 @@ from ._compcode import (
 )
 from ._orchestrator import DateLike, Orchestrator
 from ._operations import (
+    amortization_csv,
+    amortization_schedule,
     commissionflow_calculate,
     commissionflow_import,
     commissionflow_list,
     commissionflow_transition,
+    draws_compute,
     formula_evaluate,
     rules_v0_evaluate,
     rules_v0_validate,
@@ -76,10 +79,13 @@ from ._types import (
 )
 
 __all__ = [
+    "amortization_csv",
+    "amortization_schedule",
     "commissionflow_calculate",
     "commissionflow_import",
     "commissionflow_list",
     "commissionflow_transition",
+    "draws_compute",
     "formula_evaluate",
     "rules_v0_evaluate",
     "rules_v0_validate",

@@ -71,3 +71,27 @@ def spark_goals(input: Any) -> Dict[str, Any]:
     """Goals with progress, days remaining from ``asOf`` and milestones achieved (SPEC §18.26)."""
     out: Dict[str, Any] = run("spark.goals", input)
     return out
+
+
+def draws_compute(input: Any) -> Dict[str, Any]:
+    """Draws and guarantees over given earnings (SPEC §20): ``{"draws", "earnings": [{"repId",
+    "period", "amount"}], "settings"?}`` → ``{"draws": [{"repId", "draw", "kind", "period",
+    "earnings", "drawAmount", "recovery", "balance", "net"}]}`` (money as decimal strings)."""
+    out: Dict[str, Any] = run("draws.compute", input)
+    return out
+
+
+def amortization_schedule(input: Any) -> Dict[str, Any]:
+    """Commission expense amortization (SPEC §20): ``{"lines": [{"id"?, "amount", "creditDate",
+    "repId"?, "currency"?}], "policy": {"months", "start"?: "credit_month" | "next_month"},
+    "settings"?}`` → ``{"lines", "byMonth", "total"}``; each month rounded, the last takes the
+    remainder."""
+    out: Dict[str, Any] = run("amortization.schedule", input)
+    return out
+
+
+def amortization_csv(input: Any) -> Dict[str, Any]:
+    """The amortization schedule as CSV: the same input → ``{"csv"}`` (``lineId,repId,month,amount,
+    currency`` rows, a ``total`` row per month, a ``grand_total`` row per currency)."""
+    out: Dict[str, Any] = run("amortization.csv", input)
+    return out
