@@ -163,10 +163,58 @@ pub fn line_currency(doc: &CalcDoc, plan: usize, version: usize) -> Option<Strin
     active(doc).then(|| version_currency(doc, &doc.plans[plan].versions[version]).to_string())
 }
 
+/// A post-step of the calculation: adds an `fx` trace step to every per-deal line whose deal was
+/// converted (`{step: "fx", from, to, rate, inverse, effectiveDate}`), so the conversion is
+/// explained. Does nothing when tracing is off or conversion is off.
+pub fn annotate(doc: &CalcDoc, calc: &mut crate::calc::Calculation) {
+    if !doc.options.trace || !active(doc) {
+        return;
+    }
+    for l in calc.lines.iter_mut() {
+        let Some(d) = l.deal else { continue };
+        if l.phase != crate::model::Phase::PerDeal {
+            continue;
+        }
+        let v = &doc.plans[l.plan].versions[l.version];
+        let Some(rule) = v.config.rules.iter().find(|r| r.name == l.rule_name) else { continue };
+        let Some(date) = crate::calc::credit_date_of(&doc.deals[d], rule.credit_date_field.as_deref()) else {
+            continue;
+        };
+        if let DealFx::Convert(c) = for_deal(doc, &doc.deals[d], v, date) {
+            l.trace.insert(
+                0,
+                serde_json::json!({"step": "fx", "from": c.from, "to": c.to, "rate": c.rate.to_string(),
+                    "inverse": c.inverse, "effectiveDate": c.effective_date.to_string()}),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_converted_line_explains_its_rate() {
+        let doc = serde_json::json!({
+          "asOf": "2026-04-01", "reps": [{"id": "a", "name": "A"}],
+          "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "currency": "EUR", "config": {"rules": [
+            {"name": "R", "measure": "amount", "tierBy": "value",
+             "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+          "assignments": [{"repId": "a", "planId": "p", "effectiveStart": "2026-01-01"}],
+          "fxRates": [{"from": "EUR", "to": "USD", "rate": "1.25", "effectiveDate": "2026-01-01"}],
+          "deals": [{"id": "D1", "stage": "Won", "amount": 1000, "currency": "USD", "closeDate": "2026-02-01", "ownerRepId": "a"}]
+        });
+        let out = crate::api::simulate(&doc).unwrap();
+        let e = &out.events[0];
+        assert_eq!(e.amount, "80.00"); // 1000 / 1.25 = 800 EUR × 10%
+        assert_eq!(e.currency.as_deref(), Some("EUR"));
+        assert_eq!(
+            e.trace[0],
+            serde_json::json!({"step": "fx", "from": "USD", "to": "EUR", "rate": "1.25", "inverse": true, "effectiveDate": "2026-01-01"})
+        );
+    }
 
     proptest! {
         /// Converting with a rate, or with its inverse given as the reverse rate, pays the same

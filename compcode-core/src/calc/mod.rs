@@ -436,6 +436,7 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     lines.sort_by(|a, b| line_key(doc, a).cmp(&line_key(doc, b)));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation { lines, diagnostics: Vec::new(), quotas: Vec::new(), total_deals, credited_pairs };
+    crate::fx::annotate(doc, &mut calc); // SPEC §20: explain FX conversions
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
     diagnostics.sort();
