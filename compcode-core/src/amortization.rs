@@ -194,8 +194,8 @@ pub fn amortization_schedule(lines: &[AmortLine], policy: Policy, dp: u32, round
 }
 
 /// The schedule as CSV: a header `lineId,repId,month,amount,currency`, one row per (line,
-/// month), then one `total` row per (month, currency) with an empty lineId... written as
-/// `lineId = "total"`, then one `grand_total` row per currency. LF line endings.
+/// month), then one row per (month, currency) with `lineId` = `total`, then one row per currency
+/// with `lineId` = `grand_total`. LF line endings.
 pub fn to_csv(s: &Schedule) -> Result<String> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     let e = |e: csv::Error| Error::new(ErrorCode::InternalError, format!("CSV: {e}"));
