@@ -41,9 +41,48 @@ export interface CalcDocument {
   deals: Deal[];
   scope?: Scope | null;
   options?: Options | null;
+  /** SPEC §20: draws (recoverable) and guarantees. */
+  draws?: Draw[] | null;
+  /** SPEC §20: FX rates, `1 from = rate to` from `effectiveDate` on. */
+  fxRates?: FxRate[] | null;
+}
+
+/** A draw or guarantee (SPEC §20). */
+export interface Draw {
+  repId: Id;
+  amountPerPeriod: DecimalInput;
+  periodFrom: string;
+  periodTo: string;
+  /** `true`: a draw, recovered later; `false`: a guarantee. */
+  recoverable: boolean;
+  /** Default: the period after the first draw. */
+  recoveryStart?: string | null;
+  /** 0–100 (default 100). */
+  maxRecoveryPercent?: DecimalInput | null;
+}
+
+/** An FX rate (SPEC §20). Currency codes are 3 uppercase letters. */
+export interface FxRate {
+  from: string;
+  to: string;
+  /** > 0. */
+  rate: DecimalInput;
+  effectiveDate: DateString;
+}
+
+/** When an installment of a payout schedule is released (SPEC §20). */
+export type PayoutRelease = 'credit' | { field: string } | { daysAfterCredit: number };
+
+/** One installment of a rule's `payoutSchedule`; percents add up to 100. */
+export interface PayoutInstallment {
+  percent: DecimalInput;
+  release: PayoutRelease;
 }
 
 export type Rounding = 'half_away_from_zero' | 'half_even' | 'down' | 'up';
+
+/** What `put_settings` stores: the settings plus the SPEC §20 document fields the ledger uses. */
+export type WorkspaceSettings = Settings & { draws?: Draw[] | null; fxRates?: FxRate[] | null };
 
 export interface Settings {
   /** Decimals of money amounts, 0–10 (default 2). */
@@ -54,6 +93,8 @@ export interface Settings {
   /** Deal stages that count as won (default: `closed_won`, `won`, …). */
   wonStages?: string[] | null;
   trueUpApprovalThreshold?: DecimalInput | null;
+  /** SPEC §20: the currency of plan versions that name none (default USD). */
+  reportingCurrency?: string | null;
 }
 
 export interface Rep {
@@ -85,6 +126,8 @@ export interface PlanVersion {
   status?: PlanStatus | null;
   changeMessage?: string | null;
   config: PlanConfig;
+  /** SPEC §20: the payout currency (default `settings.reportingCurrency`). */
+  currency?: string | null;
 }
 
 /** CompCode's `POST /api/plans` body: a plan with one version (`<planId>:v1`). */
@@ -99,6 +142,8 @@ export interface FlatPlan {
   changeMessage?: string | null;
   config: PlanConfig;
   description?: string | null;
+  /** SPEC §20: the payout currency (default `settings.reportingCurrency`). */
+  currency?: string | null;
 }
 
 export interface PlanConfig {
@@ -144,6 +189,8 @@ export interface Rule {
   clawbackWindowDays?: number | null;
   /** Spark overrides: the participant roles that feed the manager chain (SPEC §18.9). */
   sourceRoles?: (string | number)[] | null;
+  /** SPEC §20: split each payout into installments (holdbacks). */
+  payoutSchedule?: PayoutInstallment[] | null;
 }
 
 /** A rate-table row: keys (`userId`, `roleId`, `installerId`, `stateCode`, `projectTypeId`),
@@ -305,6 +352,25 @@ export interface SimulateResult {
   results: DealResult[];
   quotas: QuotaStatus[];
   diagnostics: Diagnostic[];
+  /** SPEC §20: one row per (draw, period) when the document has `draws`. */
+  draws?: DrawPeriod[];
+}
+
+/** One period of a draw or guarantee (SPEC §20). Money is a string. */
+export interface DrawPeriod {
+  repId: string;
+  /** Index of the draw in the document's `draws`. */
+  draw: number;
+  kind: 'draw' | 'guarantee';
+  period: string;
+  /** Earnings E without draw lines. */
+  earnings: string;
+  drawAmount: string;
+  /** ≤ 0. */
+  recovery: string;
+  /** After the period; always "0.00" for a guarantee. */
+  balance: string;
+  net: string;
 }
 
 /** One explanation step: `{ step: "tier", ... }`. */
@@ -342,6 +408,12 @@ export interface SimulateEvent {
   idempotencyKey: string;
   /** Empty when `options.trace` is false. */
   trace: TraceStep[];
+  /** SPEC §20: the line's (plan version's) currency when the document uses FX. */
+  currency?: string;
+  /** SPEC §20: the installment of a payout schedule this line is. */
+  installment?: { index: number; of: number; percent: string; releaseDate: DateString | null };
+  /** SPEC §20: an installment not released yet (not payable). */
+  held?: boolean;
 }
 
 export interface DealResult {
@@ -404,7 +476,9 @@ export type DiagnosticCode =
   | 'formula_missing_field'
   | 'formula_division_by_zero'
   | 'arithmetic_overflow'
-  | 'no_rate';
+  | 'no_rate'
+  /** SPEC §20: a deal in another currency with no FX rate in force on its credit date. */
+  | 'fx_rate_missing';
 
 /** A skip and its reason; fields that do not apply are null. */
 export interface Diagnostic {
@@ -854,7 +928,7 @@ export interface HistoryRow {
 }
 
 export interface StatementLine {
-  kind: 'event' | 'adjustment' | 'true_up' | 'clawback';
+  kind: 'event' | 'adjustment' | 'true_up' | 'clawback' | 'held' | 'draw' | 'draw_recovery';
   /** The event key (or the adjustment id). */
   key: string;
   ruleName: string | null;
@@ -952,6 +1026,8 @@ export interface StoredPlanVersion {
   status: PlanStatus;
   changeMessage?: string | null;
   config: PlanConfig;
+  /** SPEC §20: the payout currency (default `settings.reportingCurrency`). */
+  currency?: string | null;
 }
 
 export interface AuditEntry {
@@ -1045,7 +1121,8 @@ export class Orchestrator {
   call<N extends WorkflowName>(name: N, args: object | null | undefined, ctx: CallContext): WorkflowResults[N];
   call(name: string, args: object | null | undefined, ctx: CallContext): unknown;
 
-  putSettings(settings: Settings, ctx: CallContext): void;
+  /** The workspace settings; they may also carry the document fields `draws` and `fxRates` (SPEC §20). */
+  putSettings(settings: WorkspaceSettings, ctx: CallContext): void;
   upsertRep(rep: Rep, ctx: CallContext): void;
   createPlan(plan: FlatPlan, ctx: CallContext): StoredPlan;
   updatePlan(

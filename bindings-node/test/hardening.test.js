@@ -123,6 +123,9 @@ const OPERATIONS = [
   'templates',
   'analyze_plan',
   'diff_plans',
+  'draws.compute',
+  'amortization.schedule',
+  'amortization.csv',
 ];
 
 /** [label, fn(garbage)] for every export and, per argument, every Orchestrator method. */

@@ -176,7 +176,9 @@ const UNTYPED_OPERATIONS = [
   'commissionflow.list',
   'spark.rate_lookup',
   'spark.allocation_summary',
-  'spark.goals',
+  'spark.goals',  'draws.compute',
+  'amortization.schedule',
+  'amortization.csv',
 ];
 
 test('every fixture output has exactly the declared shape', () => {

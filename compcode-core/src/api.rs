@@ -73,6 +73,15 @@ pub struct Event {
     pub idempotency_key: String,
     /// Explanation steps (empty when `options.trace` is false).
     pub trace: Vec<Value>,
+    /// The line's currency (the plan version's) when the document uses FX (SPEC §20).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// An installment of a payout schedule (SPEC §20): `{index, of, percent, releaseDate}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installment: Option<Value>,
+    /// An installment not released yet (not payable); present only on installments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<bool>,
 }
 
 /// One rule's contribution to a deal in CompCode's per-deal view.
@@ -195,6 +204,9 @@ pub struct SimulateResult {
     pub quotas: Vec<QuotaStatus>,
     /// Skips and their reasons.
     pub diagnostics: Vec<DiagnosticOut>,
+    /// Draws and guarantees per rep and period (SPEC §20; absent without `draws`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub draws: Vec<crate::draws::DrawPeriod>,
 }
 
 /// The answer of [`validate`].
@@ -350,6 +362,12 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
             role: l.role.clone(),
             idempotency_key: idempotency_key(doc, l),
             trace: l.trace.clone(),
+            currency: crate::fx::line_currency(doc, l.plan, l.version),
+            installment: l.installment.as_ref().map(|i| {
+                serde_json::json!({"index": i.index, "of": i.count, "percent": fmt_plain(i.percent),
+                    "releaseDate": i.release_date.map(|d| d.to_string())})
+            }),
+            held: l.installment.as_ref().map(|i| i.held),
         });
     }
     // CompCode's per-deal view
@@ -469,6 +487,7 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
         results,
         quotas,
         diagnostics,
+        draws: crate::draws::draws_section(doc, calc)?,
     })
 }
 
@@ -495,6 +514,9 @@ pub const OPERATIONS: &[&str] = &[
     "templates",
     "analyze_plan",
     "diff_plans",
+    "draws.compute",
+    "amortization.schedule",
+    "amortization.csv",
 ];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
@@ -655,6 +677,9 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `templates` | [`crate::templates::templates_op`] | `{product?}` → `{templates: [{id, name, description, product, plan}]}` |
 /// | `analyze_plan` | [`crate::analysis::analyze_plan_op`] | `{plan, context?}` → `{findings, calibration, summary}` |
 /// | `diff_plans` | [`crate::diff::diff_plans_op`] | `{document, versionA, versionB, planId?, top?}` → `{total, reps, deals, changedDeals}` |
+/// | `draws.compute` | [`crate::draws::compute_op`] | `{draws, earnings: [{repId, period, amount}], settings?}` → `{draws: [per period]}` |
+/// | `amortization.schedule` | [`crate::amortization::schedule_op`] | `{lines, policy: {months, start?}, settings?}` → `{lines, byMonth, total}` |
+/// | `amortization.csv` | [`crate::amortization::csv_op`] | the same → `{csv}` |
 ///
 /// ```
 /// use serde_json::json;
@@ -681,6 +706,9 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "templates" => return crate::templates::templates_op(input),
         "analyze_plan" => return crate::analysis::analyze_plan_op(input),
         "diff_plans" => return crate::diff::diff_plans_op(input),
+        "draws.compute" => return crate::draws::compute_op(input),
+        "amortization.schedule" => return crate::amortization::schedule_op(input),
+        "amortization.csv" => return crate::amortization::csv_op(input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

@@ -46,6 +46,11 @@ pub mod repository;
 pub mod rules_v0;
 pub mod templates;
 pub mod validate;
+// SPEC §20
+pub mod amortization;
+pub mod draws;
+pub mod fx;
+pub mod schedule;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 

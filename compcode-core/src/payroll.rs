@@ -14,7 +14,8 @@
 //!   other batch dated on or before `payPeriodEnd` is taken.
 //! - **Payout kinds**: `overrides` counts cascade lines, `clawbacks` clawback lines,
 //!   `allocations` every other line (per_deal, periodic, true-ups, adjustments). Payouts are per
-//!   (user, currency) — the deal's currency, else the line's own, else the workspace's (null) —
+//!   (user, currency) — the line's own (the plan's when FX is on, SPEC §20), else the deal's,
+//!   else the workspace's (null) —
 //!   because amounts of different currencies are never added (SPEC §18.4); `totals` gives the
 //!   batch total per currency and `totalAmount` is that total when the batch has one currency
 //!   (null when it mixes currencies). Each payout also reports `payAmount` = max(net, 0) and

@@ -249,10 +249,28 @@ pub(crate) fn suggest(k: &str, known: &[&str]) -> Option<String> {
         })
 }
 
-const DOC_KEYS: &[&str] =
-    &["asOf", "settings", "reps", "plans", "assignments", "quotas", "repOverrides", "deals", "scope", "options"];
-const SETTINGS_KEYS: &[&str] =
-    &["currencyPrecision", "rounding", "fiscalYearStartMonth", "wonStages", "trueUpApprovalThreshold"];
+const DOC_KEYS: &[&str] = &[
+    "asOf",
+    "settings",
+    "reps",
+    "plans",
+    "assignments",
+    "quotas",
+    "repOverrides",
+    "deals",
+    "scope",
+    "options",
+    "draws",
+    "fxRates",
+];
+const SETTINGS_KEYS: &[&str] = &[
+    "currencyPrecision",
+    "rounding",
+    "fiscalYearStartMonth",
+    "wonStages",
+    "trueUpApprovalThreshold",
+    "reportingCurrency",
+];
 const REP_KEYS: &[&str] = &["id", "name", "email", "crmIds", "managerId", "role", "active"];
 const PLAN_KEYS: &[&str] = &["planId", "name", "versions"];
 const FLAT_PLAN_KEYS: &[&str] = &[
@@ -266,9 +284,10 @@ const FLAT_PLAN_KEYS: &[&str] = &[
     "changeMessage",
     "config",
     "description",
+    "currency",
 ];
 const VERSION_KEYS: &[&str] =
-    &["planVersionId", "version", "effectiveStart", "effectiveEnd", "status", "changeMessage", "config"];
+    &["planVersionId", "version", "effectiveStart", "effectiveEnd", "status", "changeMessage", "config", "currency"];
 const CONFIG_KEYS: &[&str] = &["conditions", "rules"];
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -296,6 +315,7 @@ const RULE_KEYS: &[&str] = &[
     "tiers",
     "clawbackWindowDays",
     "sourceRoles",
+    "payoutSchedule",
 ];
 const RATE_ROW_KEYS: &[&str] = &[
     "rateId",
@@ -405,8 +425,23 @@ impl Reader {
             None | Some(Value::Null) => Options::default(),
             Some(o) => self.options(o, "options"),
         };
-        let doc =
-            CalcDoc { as_of: as_of?, settings, reps, plans, assignments, quotas, rep_overrides, deals, scope, options };
+        let draws = self.list(m, "", "draws", false, |r, v, p| r.draw(v, p));
+        let fx_rates = self.list(m, "", "fxRates", false, |r, v, p| r.fx_rate(v, p));
+        let doc = CalcDoc {
+            as_of: as_of?,
+            settings,
+            reps,
+            plans,
+            assignments,
+            quotas,
+            rep_overrides,
+            deals,
+            scope,
+            options,
+            draws,
+            fx_rates,
+        };
+        self.check_draw_reps(&doc);
         self.cross_checks(&doc, m);
         Some(doc)
     }
@@ -468,6 +503,7 @@ impl Reader {
         if let Some(t) = self.decimal(m, path, "trueUpApprovalThreshold", false) {
             s.true_up_approval_threshold = t;
         }
+        s.reporting_currency = self.currency_code(m, path, "reportingCurrency", false);
         s
     }
 
@@ -558,6 +594,7 @@ impl Reader {
             )
             .unwrap_or(true);
         let change_message = self.string(m, path, "changeMessage", false);
+        let currency = self.currency_code(m, path, "currency", false);
         let config = self.get(m, path, "config", true).and_then(|c| self.config(c, &join(path, "config")));
         Some(PlanVersion {
             plan_version_id: plan_version_id?,
@@ -567,6 +604,7 @@ impl Reader {
             active,
             change_message,
             config: config?,
+            currency,
         })
     }
 
@@ -806,6 +844,7 @@ impl Reader {
             }
             roles
         });
+        let payout_schedule = self.payout_schedule(m, path, phase);
         if source_roles.is_some() && phase != Phase::Cascade {
             self.issue(join(path, "sourceRoles"), "invalid_value", "`sourceRoles` applies only to cascade rules");
         }
@@ -882,6 +921,7 @@ impl Reader {
             milestones,
             clawback_window_days,
             source_roles,
+            payout_schedule,
         })
     }
 
@@ -1478,4 +1518,317 @@ fn milestone_key(k: &str) -> Option<u32> {
 /// Reads a decimal from a deal field value (numbers or numeric strings).
 pub(crate) fn field_decimal(v: &Value) -> Option<Decimal> {
     number_of(v)
+}
+
+// ---- SPEC §20: draws, FX rates, currencies, payout schedules, amortization inputs ----
+
+const DRAW_KEYS: &[&str] =
+    &["repId", "amountPerPeriod", "periodFrom", "periodTo", "recoverable", "recoveryStart", "maxRecoveryPercent"];
+const FX_KEYS: &[&str] = &["from", "to", "rate", "effectiveDate"];
+const INSTALLMENT_KEYS: &[&str] = &["percent", "release"];
+const RELEASE_KEYS: &[&str] = &["field", "daysAfterCredit"];
+const DRAWS_INPUT_KEYS: &[&str] = &["draws", "earnings", "settings", "reps"];
+const EARNING_KEYS: &[&str] = &["repId", "period", "amount"];
+const AMORT_INPUT_KEYS: &[&str] = &["lines", "policy", "settings"];
+const AMORT_LINE_KEYS: &[&str] = &["id", "amount", "creditDate", "repId", "currency"];
+const POLICY_KEYS: &[&str] = &["months", "start"];
+
+impl Reader {
+    /// A currency code: 3 uppercase ASCII letters (ISO 4217 shape).
+    fn currency_code(&mut self, m: &Obj, path: &str, key: &str, required: bool) -> Option<String> {
+        let v = self.get(m, path, key, required)?;
+        match v.as_str() {
+            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => Some(c.to_string()),
+            Some(c) => {
+                self.issue(
+                    join(path, key),
+                    "invalid_value",
+                    format!("`{key}` must be a 3-letter uppercase currency code like `USD`, found {c:?}"),
+                );
+                None
+            }
+            None => {
+                self.issue(join(path, key), "invalid_type", format!("`{key}` must be a string, found {}", kind(v)));
+                None
+            }
+        }
+    }
+
+    /// One draw or guarantee (SPEC §20).
+    fn draw(&mut self, v: &Value, path: &str) -> Option<crate::draws::Draw> {
+        let m = self.obj(v, path, DRAW_KEYS)?;
+        let rep_id = self.id(m, path, "repId", true);
+        let amount = self.decimal(m, path, "amountPerPeriod", true);
+        if amount.is_some_and(|a| a < Decimal::ZERO) {
+            self.issue(join(path, "amountPerPeriod"), "invalid_value", "`amountPerPeriod` must be 0 or more");
+        }
+        let from = self.period(m, path, "periodFrom", true);
+        let to = self.period(m, path, "periodTo", true);
+        let recoverable = match m.get("recoverable") {
+            None => {
+                self.issue(
+                    join(path, "recoverable"),
+                    "required",
+                    "`recoverable` is required (true: a draw, false: a guarantee)",
+                );
+                None
+            }
+            Some(_) => self.bool(m, path, "recoverable"),
+        };
+        let recovery_start = self.period(m, path, "recoveryStart", false);
+        let pct = self.decimal(m, path, "maxRecoveryPercent", false);
+        if pct.is_some_and(|p| p < Decimal::ZERO || p > Decimal::ONE_HUNDRED) {
+            self.issue(join(path, "maxRecoveryPercent"), "invalid_value", "`maxRecoveryPercent` must be 0–100");
+        }
+        if let (Some(f), Some(t)) = (from, to) {
+            if f.kind != t.kind {
+                self.issue(
+                    join(path, "periodTo"),
+                    "invalid_period",
+                    "`periodTo` must be the same kind of period as `periodFrom`",
+                );
+            } else if t < f {
+                self.issue(join(path, "periodTo"), "invalid_value", "`periodTo` is before `periodFrom`");
+            }
+            if let Some(r) = recovery_start {
+                if r.kind != f.kind {
+                    self.issue(
+                        join(path, "recoveryStart"),
+                        "invalid_period",
+                        "`recoveryStart` must be the same kind of period as `periodFrom`",
+                    );
+                }
+            }
+        }
+        if recovery_start.is_some() && recoverable == Some(false) {
+            self.issue(
+                join(path, "recoveryStart"),
+                "invalid_value",
+                "a guarantee (`recoverable: false`) is never recovered",
+            );
+        }
+        Some(crate::draws::Draw {
+            rep_id: rep_id?,
+            amount_per_period: amount?,
+            period_from: from?,
+            period_to: to?,
+            recoverable: recoverable?,
+            recovery_start,
+            max_recovery_percent: pct.unwrap_or(Decimal::ONE_HUNDRED),
+        })
+    }
+
+    fn check_draw_reps(&mut self, doc: &CalcDoc) {
+        for (i, d) in doc.draws.iter().enumerate() {
+            if !doc.reps.iter().any(|r| r.id == d.rep_id) {
+                self.issue(
+                    format!("draws[{i}].repId"),
+                    "unknown_reference",
+                    format!("rep `{}` is not a rep in this document", d.rep_id),
+                );
+            }
+        }
+    }
+
+    /// One FX rate (SPEC §20).
+    fn fx_rate(&mut self, v: &Value, path: &str) -> Option<crate::fx::FxRate> {
+        let m = self.obj(v, path, FX_KEYS)?;
+        let from = self.currency_code(m, path, "from", true);
+        let to = self.currency_code(m, path, "to", true);
+        let rate = self.decimal(m, path, "rate", true);
+        if rate.is_some_and(|r| r <= Decimal::ZERO) {
+            self.issue(join(path, "rate"), "invalid_value", "`rate` must be more than 0");
+        }
+        let effective_date = self.date(m, path, "effectiveDate", true);
+        if from.is_some() && from == to {
+            self.issue(join(path, "to"), "invalid_value", "`to` must differ from `from`");
+        }
+        Some(crate::fx::FxRate { from: from?, to: to?, rate: rate?, effective_date: effective_date? })
+    }
+
+    /// A rule's `payoutSchedule` (SPEC §20): percents > 0 summing to exactly 100, a release each.
+    fn payout_schedule(&mut self, m: &Obj, path: &str, phase: Phase) -> Vec<crate::schedule::Installment> {
+        use crate::schedule::{Installment, Release};
+        let mut out = Vec::new();
+        let Some(items) = self.array(m, path, "payoutSchedule", false) else { return out };
+        let base = join(path, "payoutSchedule");
+        if items.is_empty() {
+            self.issue(base.clone(), "invalid_value", "`payoutSchedule` needs at least one installment");
+            return out;
+        }
+        let mut sum = Decimal::ZERO;
+        let mut all_read = true;
+        for (i, it) in items.iter().enumerate() {
+            let p = idx(&base, i);
+            let Some(im) = self.obj(it, &p, INSTALLMENT_KEYS) else {
+                all_read = false;
+                continue;
+            };
+            let percent = self.decimal(im, &p, "percent", true);
+            if percent.is_some_and(|x| x <= Decimal::ZERO || x > Decimal::ONE_HUNDRED) {
+                self.issue(join(&p, "percent"), "invalid_value", "`percent` must be more than 0 and at most 100");
+            }
+            let rp = join(&p, "release");
+            let release = match im.get("release") {
+                None => {
+                    self.issue(
+                        rp.clone(),
+                        "required",
+                        "`release` is required: \"credit\", {\"field\": slug} or {\"daysAfterCredit\": n}",
+                    );
+                    None
+                }
+                Some(Value::String(s)) if s == "credit" => Some(Release::Credit),
+                Some(Value::String(s)) => {
+                    let mut iss = Issue {
+                        path: rp.clone(),
+                        code: "invalid_value",
+                        message: format!("`release` must be \"credit\", {{\"field\": slug}} or {{\"daysAfterCredit\": n}}, found {s:?}"),
+                        suggestion: None,
+                    };
+                    iss.suggestion = suggest(s, &["credit"]);
+                    self.issues.push(iss);
+                    None
+                }
+                Some(rv @ Value::Object(_)) => {
+                    let rm = self.obj(rv, &rp, RELEASE_KEYS);
+                    match rm {
+                        Some(rm) if rm.len() == 1 && rm.contains_key("field") => {
+                            self.string(rm, &rp, "field", true).filter(|f| !f.is_empty()).map(Release::Field)
+                        }
+                        Some(rm) if rm.len() == 1 && rm.contains_key("daysAfterCredit") => {
+                            match self.int(rm, &rp, "daysAfterCredit", true) {
+                                Some(n) if (0..=36_500).contains(&n) => Some(Release::DaysAfterCredit(n)),
+                                Some(_) => {
+                                    self.issue(
+                                        join(&rp, "daysAfterCredit"),
+                                        "invalid_value",
+                                        "`daysAfterCredit` must be 0–36500",
+                                    );
+                                    None
+                                }
+                                None => None,
+                            }
+                        }
+                        Some(_) => {
+                            self.issue(
+                                rp.clone(),
+                                "invalid_value",
+                                "`release` needs exactly one of `field` or `daysAfterCredit`",
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                Some(other) => {
+                    self.issue(
+                        rp.clone(),
+                        "invalid_type",
+                        format!("`release` must be \"credit\" or an object, found {}", kind(other)),
+                    );
+                    None
+                }
+            };
+            if matches!(release, Some(Release::Field(_))) && phase != Phase::PerDeal {
+                self.issue(
+                    rp.clone(),
+                    "invalid_value",
+                    "a `field` release needs a deal: it applies only to per_deal rules",
+                );
+            }
+            match (percent, release) {
+                (Some(pc), Some(r)) => {
+                    sum += pc;
+                    out.push(Installment { percent: pc, release: r });
+                }
+                _ => all_read = false,
+            }
+        }
+        if all_read && sum != Decimal::ONE_HUNDRED {
+            self.issue(
+                base,
+                "invalid_value",
+                format!("the `payoutSchedule` percents must add up to 100, found {}", sum.normalize()),
+            );
+        }
+        out
+    }
+}
+
+/// The input of `draws.compute`: draws, earnings `(repId, period, amount)`, settings.
+pub(crate) type DrawsInput = (Vec<crate::draws::Draw>, Vec<(String, Period, Decimal)>, Settings);
+
+/// Reads the input of `draws.compute`: `{draws, earnings: [{repId, period, amount}], settings?}`.
+pub(crate) fn read_draws_input(v: &Value) -> Result<DrawsInput> {
+    let mut r = Reader::new();
+    let out = (|| {
+        let m = r.obj(v, "", DRAWS_INPUT_KEYS)?;
+        let settings = match m.get("settings") {
+            None | Some(Value::Null) => Settings::default(),
+            Some(s) => r.settings(s, "settings"),
+        };
+        r.fy_start = settings.fiscal_year_start_month;
+        let draws = r.list(m, "", "draws", true, |r, v, p| r.draw(v, p));
+        let earnings = r.list(m, "", "earnings", false, |r, v, p| {
+            let em = r.obj(v, p, EARNING_KEYS)?;
+            let rep = r.id(em, p, "repId", true);
+            let period = r.period(em, p, "period", true);
+            let amount = r.decimal(em, p, "amount", true);
+            Some((rep?, period?, amount?))
+        });
+        Some((draws, earnings, settings))
+    })();
+    r.finish(out)
+}
+
+/// Reads the input of `amortization.schedule` / `amortization.csv`.
+pub(crate) fn read_amortization_input(
+    v: &Value,
+) -> Result<(Vec<crate::amortization::AmortLine>, crate::amortization::Policy, u32, crate::decimal::Rounding)> {
+    use crate::amortization::{AmortLine, Policy, Start};
+    let mut r = Reader::new();
+    let out = (|| {
+        let m = r.obj(v, "", AMORT_INPUT_KEYS)?;
+        let settings = match m.get("settings") {
+            None | Some(Value::Null) => Settings::default(),
+            Some(s) => r.settings(s, "settings"),
+        };
+        let lines = r.list(m, "", "lines", true, |r, v, p| {
+            let lm = r.obj(v, p, AMORT_LINE_KEYS)?;
+            let id = r.id(lm, p, "id", false);
+            let amount = r.decimal(lm, p, "amount", true);
+            let credit_date = r.date(lm, p, "creditDate", true);
+            let rep_id = r.id(lm, p, "repId", false);
+            let currency = r.currency_code(lm, p, "currency", false);
+            let pos = p.rsplit('[').next().unwrap_or("").trim_end_matches(']').to_string();
+            Some(AmortLine { id: id.unwrap_or(pos), amount: amount?, credit_date: credit_date?, rep_id, currency })
+        });
+        dup_check(&mut r, m, "lines", "id");
+        let pm = r.get(m, "", "policy", true).and_then(|p| r.obj(p, "policy", POLICY_KEYS));
+        let pm = pm?;
+        let months = match r.int(pm, "policy", "months", true) {
+            Some(n) if (1..=600).contains(&n) => Some(n as u32),
+            Some(_) => {
+                r.issue("policy.months", "invalid_value", "`months` must be 1–600");
+                None
+            }
+            None => None,
+        };
+        let start = r
+            .choice(
+                pm,
+                "policy",
+                "start",
+                |s| match s {
+                    "credit_month" => Some(Start::CreditMonth),
+                    "next_month" => Some(Start::NextMonth),
+                    _ => None,
+                },
+                &["credit_month", "next_month"],
+            )
+            .unwrap_or(Start::CreditMonth);
+        Some((lines, Policy { months: months?, start }, settings.currency_precision, settings.rounding))
+    })();
+    r.finish(out)
 }

@@ -111,4 +111,27 @@ def diff_plans(
     if plan_id is not None:
         input["planId"] = plan_id
     out: Dict[str, Any] = run("diff_plans", input)
+
+
+def draws_compute(input: Any) -> Dict[str, Any]:
+    """Draws and guarantees over given earnings (SPEC §20): ``{"draws", "earnings": [{"repId",
+    "period", "amount"}], "settings"?}`` → ``{"draws": [{"repId", "draw", "kind", "period",
+    "earnings", "drawAmount", "recovery", "balance", "net"}]}`` (money as decimal strings)."""
+    out: Dict[str, Any] = run("draws.compute", input)
+    return out
+
+
+def amortization_schedule(input: Any) -> Dict[str, Any]:
+    """Commission expense amortization (SPEC §20): ``{"lines": [{"id"?, "amount", "creditDate",
+    "repId"?, "currency"?}], "policy": {"months", "start"?: "credit_month" | "next_month"},
+    "settings"?}`` → ``{"lines", "byMonth", "total"}``; each month rounded, the last takes the
+    remainder."""
+    out: Dict[str, Any] = run("amortization.schedule", input)
+    return out
+
+
+def amortization_csv(input: Any) -> Dict[str, Any]:
+    """The amortization schedule as CSV: the same input → ``{"csv"}`` (``lineId,repId,month,amount,
+    currency`` rows, a ``total`` row per month, a ``grand_total`` row per currency)."""
+    out: Dict[str, Any] = run("amortization.csv", input)
     return out

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class Event(TypedDict):
+class _EventRequired(TypedDict):
     """One payout line (SPEC §12's event shape)."""
 
     dealId: Optional[str]
@@ -60,6 +60,15 @@ class Event(TypedDict):
     role: Optional[str]
     idempotencyKey: str
     trace: List[Dict[str, Any]]
+
+
+class Event(_EventRequired, total=False):
+    """One payout line (SPEC §12's event shape). ``currency`` when the document uses FX,
+    ``installment`` and ``held`` on the installments of a payout schedule (SPEC §20)."""
+
+    currency: str
+    installment: Dict[str, Any]
+    held: bool
 
 
 class RuleBreakdown(TypedDict):
@@ -117,7 +126,7 @@ class Diagnostic(TypedDict):
     message: str
 
 
-class SimulateResult(TypedDict):
+class _SimulateResultRequired(TypedDict):
     """What :func:`compcode.simulate` returns."""
 
     mode: str
@@ -131,6 +140,14 @@ class SimulateResult(TypedDict):
     results: List[DealResult]
     quotas: List[QuotaStatus]
     diagnostics: List[Diagnostic]
+
+
+class SimulateResult(_SimulateResultRequired, total=False):
+    """What :func:`compcode.simulate` returns; ``draws`` (SPEC §20) when the document has draws:
+    one row per (draw, period) with ``repId, draw, kind, period, earnings, drawAmount, recovery,
+    balance, net``."""
+
+    draws: List[Dict[str, Any]]
 
 
 class _IssueRequired(TypedDict):
@@ -214,7 +231,8 @@ class HistoryRow(TypedDict):
 
 
 class StatementLine(TypedDict):
-    """One line of a statement: ``kind`` is ``event``, ``adjustment``, ``true_up`` or ``clawback``."""
+    """One line of a statement: ``kind`` is ``event``, ``adjustment``, ``true_up``, ``clawback``,
+    ``held`` (an installment not released yet, not in the net), ``draw`` or ``draw_recovery``."""
 
     kind: str
     key: str

@@ -264,6 +264,7 @@ fn pay(
         milestone: None,
         level: None,
         trace,
+        installment: None,
     }))
 }
 

@@ -81,6 +81,8 @@ pub struct Line {
     pub level: Option<u32>,
     /// Explanation steps.
     pub trace: Vec<Value>,
+    /// The installment of a payout schedule this line is (SPEC §20), else `None`.
+    pub installment: Option<crate::schedule::InstallmentInfo>,
 }
 
 /// Something the calculation noticed and the host may want to show (skips and their reasons).
@@ -433,6 +435,10 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
     lines.sort_by(|a, b| line_key(doc, a).cmp(&line_key(doc, b)));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
+    let mut calc = Calculation { lines, diagnostics: Vec::new(), quotas: Vec::new(), total_deals, credited_pairs };
+    crate::fx::annotate(doc, &mut calc); // SPEC §20: explain FX conversions
+    crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
+    let Calculation { lines, total_deals, credited_pairs, .. } = calc;
     diagnostics.sort();
     diagnostics.dedup();
     quotas.sort_by(|a, b| {
@@ -497,7 +503,11 @@ fn check_currencies<'x, 'a: 'x>(
     for ((rep, plan, rule, period), entries) in groups {
         let mut cur: Option<&str> = None;
         for e in entries {
-            let c = ctx.doc.deals[e.deal].currency.as_deref().unwrap_or("");
+            let c = match crate::fx::active(ctx.doc) {
+                // converted entries are in their plan version's currency (SPEC §20)
+                true => crate::fx::version_currency(ctx.doc, &ctx.doc.plans[*plan].versions[e.version]),
+                false => ctx.doc.deals[e.deal].currency.as_deref().unwrap_or(""),
+            };
             match cur {
                 None => cur = Some(c),
                 Some(prev) if prev != c => {
@@ -690,7 +700,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         );
                         continue;
                     }
-                    let Some(measure) = measure_value(deal, &rule.measure) else {
+                    let Some(mut measure) = measure_value(deal, &rule.measure) else {
                         ctx.diags.add(
                             "measure_missing",
                             Some(di),
@@ -702,6 +712,28 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         );
                         continue;
                     };
+                    // SPEC §20: a deal in another currency is converted into the plan's (see crate::fx)
+                    let fx = match crate::fx::for_deal(doc, deal, &doc.plans[plan].versions[vi], date) {
+                        crate::fx::DealFx::Same => None,
+                        crate::fx::DealFx::Convert(c) => Some(c),
+                        crate::fx::DealFx::Missing(msg) => {
+                            ctx.diags.add(
+                                "fx_rate_missing",
+                                Some(di),
+                                Some(rep),
+                                Some(plan),
+                                Some(rule_name),
+                                Some(period),
+                                msg,
+                            );
+                            continue;
+                        }
+                    };
+                    if let Some(c) = &fx {
+                        if rule.measure != "deal_count" {
+                            measure = c.apply(measure).ok_or_else(|| Error::overflow("an FX conversion"))?;
+                        }
+                    }
                     let field_base = match &rule.payout_base {
                         PayoutBase::Field(f) => match deal.fields.get(f).and_then(crate::validate::field_decimal) {
                             Some(v) => Some(v.mul_c(share)?),
@@ -743,6 +775,10 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                             }
                         }
                         _ => None,
+                    };
+                    let field_base = match (&fx, field_base) {
+                        (Some(c), Some(b)) => Some(c.apply(b).ok_or_else(|| Error::overflow("an FX conversion"))?),
+                        (_, b) => b,
                     };
                     let credited = measure.mul_c(share)?;
                     if let Some(rows) = &rule.rate_table {

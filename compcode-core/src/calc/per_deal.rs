@@ -152,6 +152,7 @@ pub(crate) fn run_group<'a>(
             milestone: None,
             level: None,
             trace,
+            installment: None,
         });
     }
     Ok(())
@@ -225,5 +226,6 @@ fn rate_table_line<'a>(
         milestone: Some(n),
         level: None,
         trace,
+        installment: None,
     })
 }

@@ -129,6 +129,7 @@ pub(crate) fn run_group<'a>(
         milestone: None,
         level: None,
         trace,
+        installment: None,
     });
     Ok(())
 }

@@ -137,6 +137,8 @@ impl Event {
             || self.base != other.base
             || self.milestone != other.milestone
             || self.source_rep_id != other.source_rep_id
+            || (self.reason.as_deref() == Some("held")) != (other.reason.as_deref() == Some("held"))
+            || (other.currency.is_some() && self.currency != other.currency)
     }
 }
 
@@ -150,8 +152,17 @@ pub fn key_of(parts: &[&str]) -> String {
     serde_json::to_string(parts).unwrap_or_default()
 }
 
-/// The idempotency key of a calculated line.
+/// The idempotency key of a calculated line (an installment of a payout schedule appends
+/// `"installment:<i>"`, SPEC §20).
 pub fn line_key(doc: &CalcDoc, l: &Line) -> String {
+    let base = base_line_key(doc, l);
+    match &l.installment {
+        Some(i) => crate::schedule::installment_key(&base, i.index),
+        None => base,
+    }
+}
+
+fn base_line_key(doc: &CalcDoc, l: &Line) -> String {
     let plan = doc.plans[l.plan].plan_id.as_str();
     let rep = doc.reps[l.rep].id.as_str();
     let period = l.period.to_string();
@@ -205,8 +216,8 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
             references_period: None,
             true_up_id: None,
             level: l.level,
-            reason: None,
-            currency: None,
+            reason: crate::schedule::is_held(l).then(|| "held".to_string()),
+            currency: crate::fx::line_currency(doc, l.plan, l.version),
             gone_since: None,
             trace: l.trace.clone(),
         })

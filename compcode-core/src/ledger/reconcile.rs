@@ -30,7 +30,8 @@ impl Locks {
     /// True when the event's key may not be mutated (SPEC §18.12).
     pub fn locks(&self, e: &Event) -> bool {
         e.status == LineStatus::Paid
-            || self.approved.contains(&(e.rep_id.clone(), e.period.clone()))
+            // a held installment (SPEC §20) was never payable: approval does not lock it
+            || (self.approved.contains(&(e.rep_id.clone(), e.period.clone())) && e.reason.as_deref() != Some("held"))
             || e.batch_id.as_ref().is_some_and(|b| self.locked_batches.contains(b))
     }
 

@@ -22,6 +22,8 @@ pub struct Settings {
     pub won_stages: Vec<String>,
     /// True-ups above this need approval (default 500.00).
     pub true_up_approval_threshold: Decimal,
+    /// The currency of plan versions that name none (SPEC §20; `None` = USD).
+    pub reporting_currency: Option<String>,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             fiscal_year_start_month: 1,
             won_stages: vec!["closed_won".into(), "closedwon".into(), "Won".into()],
             true_up_approval_threshold: Decimal::new(50000, 2),
+            reporting_currency: None,
         }
     }
 }
@@ -208,6 +211,8 @@ pub struct Rule {
     /// Cascade over a rate-table rule: the participant roles that feed the manager chain
     /// (SPEC §18.9; `None` = the owner only).
     pub source_roles: Option<Vec<String>>,
+    /// Installments a payout is split into (SPEC §20 holdbacks); empty = paid at once.
+    pub payout_schedule: Vec<crate::schedule::Installment>,
 }
 
 impl Rule {
@@ -292,6 +297,8 @@ pub struct PlanVersion {
     pub change_message: Option<String>,
     /// The rules.
     pub config: PlanConfig,
+    /// Payout currency named by the version (SPEC §20); `None` = `settings.reportingCurrency`.
+    pub currency: Option<String>,
 }
 
 impl PlanVersion {
@@ -476,4 +483,8 @@ pub struct CalcDoc {
     pub scope: Scope,
     /// Options.
     pub options: Options,
+    /// Draws and guarantees (SPEC §20).
+    pub draws: Vec<crate::draws::Draw>,
+    /// FX rates (SPEC §20).
+    pub fx_rates: Vec<crate::fx::FxRate>,
 }

@@ -115,9 +115,15 @@ impl<R: Repository> Orchestrator<R> {
     /// Stores the workspace settings (SPEC §1, §2, §4, §13). Admin only.
     pub fn put_settings(&mut self, actor: &Actor, settings: Value, at: NaiveDate) -> Result<()> {
         self.require_admin(actor)?;
-        check_part(
-            json!({"asOf": at.to_string(), "settings": settings.clone(), "reps": [], "plans": [], "deals": []}),
-        )?;
+        // SPEC §20: the workspace settings may carry `draws` and `fxRates` (document fields)
+        let (plain, draws, fx) = crate::draws::split_workspace_settings(&settings);
+        let mut part = json!({"asOf": at.to_string(), "settings": plain, "reps": [], "plans": [], "deals": []});
+        if draws.is_some() || fx.is_some() {
+            part["reps"] = json!(self.docs(Collection::Reps)?);
+            part["draws"] = draws.unwrap_or(json!([]));
+            part["fxRates"] = fx.unwrap_or(json!([]));
+        }
+        check_part(part)?;
         self.transact(|o| {
             let cur = o.repo.get(Collection::Settings, "settings")?;
             let writes = vec![
@@ -176,8 +182,9 @@ impl<R: Repository> Orchestrator<R> {
     /// The calculation document of the stored state as of `at` (SPEC §0.1).
     pub fn state_document(&self, at: NaiveDate) -> Result<Value> {
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
+        let (settings, draws, fx) = crate::draws::split_workspace_settings(&settings);
         let plans: Vec<Value> = self.docs(Collection::Plans)?.into_iter().map(plan_for_calc).collect();
-        Ok(json!({
+        let mut doc = json!({
             "asOf": at.to_string(),
             "settings": settings,
             "reps": self.docs(Collection::Reps)?,
@@ -186,7 +193,14 @@ impl<R: Repository> Orchestrator<R> {
             "quotas": self.docs(Collection::Quotas)?,
             "repOverrides": self.docs(Collection::Overrides)?,
             "deals": self.docs(Collection::Deals)?,
-        }))
+        });
+        if let Some(d) = draws {
+            doc["draws"] = d;
+        }
+        if let Some(f) = fx {
+            doc["fxRates"] = f;
+        }
+        Ok(doc)
     }
 
     // ---------------------------------------------------------------- roles (SPEC §17)

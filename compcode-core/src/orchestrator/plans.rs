@@ -34,7 +34,7 @@ impl<R: Repository> Orchestrator<R> {
 
     /// Updates a plan: a new version `<planId>:v<n+1>` (old versions stay), with
     /// `effectiveStart` (default `at`) and a `changeMessage`. Body: `{config, effectiveStart?,
-    /// effectiveEnd?, changeMessage?, name?}`.
+    /// effectiveEnd?, changeMessage?, name?, currency?}` (`currency`: SPEC §20).
     pub fn update_plan(&mut self, actor: &Actor, plan_id: &str, body: Value, at: NaiveDate) -> Result<Value> {
         self.require_admin(actor)?;
         self.transact(|o| {
@@ -349,7 +349,8 @@ fn version_doc(body: &Value, id: &str, n: usize, at: NaiveDate) -> Value {
         "status": "active",
         "config": body.get("config").cloned().unwrap_or(Value::Null),
     });
-    for k in ["effectiveEnd", "changeMessage"] {
+    // `currency`: the version's payout currency (SPEC §20)
+    for k in ["effectiveEnd", "changeMessage", "currency"] {
         if let Some(x) = body.get(k).filter(|x| !x.is_null()) {
             v[k] = x.clone();
         }

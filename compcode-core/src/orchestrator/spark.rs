@@ -164,12 +164,10 @@ struct Ledger {
 
 impl Ledger {
     fn currency(&self, e: &Event) -> Option<String> {
-        e.deal_id
-            .as_ref()
-            .and_then(|d| self.deals.get(d))
-            .and_then(|d| s(d, "currency"))
-            .map(str::to_string)
-            .or_else(|| e.currency.clone())
+        // the plan's currency when FX conversion is on (SPEC §20), else the deal's
+        e.currency.clone().or_else(|| {
+            e.deal_id.as_ref().and_then(|d| self.deals.get(d)).and_then(|d| s(d, "currency")).map(str::to_string)
+        })
     }
 
     fn project(&self, deal: Option<&String>) -> Option<String> {
@@ -178,7 +176,8 @@ impl Ledger {
 
     /// True when an event may be paid by a batch (SPEC §18.23), whatever its batch.
     fn event_qualifies(&self, e: &Event, include_clawbacks: bool) -> bool {
-        if e.amount.is_zero() {
+        // a held installment (SPEC §20) is not payable until a later run releases it
+        if e.amount.is_zero() || e.reason.as_deref() == Some("held") {
             return false;
         }
         match e.execution_phase.as_str() {

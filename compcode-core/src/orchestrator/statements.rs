@@ -109,11 +109,12 @@ pub struct TrueUpResult {
     pub lines: Vec<Event>,
 }
 
-const KINDS: [&str; 4] = ["event", "adjustment", "true_up", "clawback"];
+const KINDS: [&str; 7] = ["event", "adjustment", "true_up", "clawback", "held", "draw", "draw_recovery"];
 
 impl<R: Repository> Orchestrator<R> {
     pub(super) fn settings(&self, at: NaiveDate) -> Result<Settings> {
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
+        let (settings, _, _) = crate::draws::split_workspace_settings(&settings);
         Ok(super::check_part(
             json!({"asOf": at.to_string(), "settings": settings, "reps": [], "plans": [], "deals": []}),
         )?
@@ -138,6 +139,66 @@ impl<R: Repository> Orchestrator<R> {
     /// events of that exact period string (REVERSED 0.00 lines left out), approved true-ups,
     /// clawbacks and adjustments landing there, ordered by kind, rule, credit date, deal id.
     pub fn live_lines(&self, rep: &str, period: &str) -> Result<Vec<StatementLine>> {
+        let mut lines = self.base_lines(rep, period)?;
+        lines.extend(self.draw_lines(rep, period)?);
+        Ok(lines)
+    }
+
+    /// The `draw` and `draw_recovery` lines of (rep, period) (SPEC §20): each workspace draw of
+    /// the rep whose periods are of `period`'s kind runs from its `periodFrom` to `period` over
+    /// E = the payable lines of each period's statement without draw lines (held installments
+    /// left out); the step of `period` gives a `draw` line (when > 0) and a `draw_recovery` line
+    /// (when < 0). Keys: `["<repId>","draw","<i>","<period>"]` and `…"draw_recovery"…`.
+    fn draw_lines(&self, rep: &str, period: &str) -> Result<Vec<StatementLine>> {
+        let Some(target) = crate::period::Period::parse(period) else { return Ok(vec![]) };
+        let settings_doc = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
+        let (_, draws, _) = crate::draws::split_workspace_settings(&settings_doc);
+        let Some(draws) = draws else { return Ok(vec![]) };
+        let at = target.start(1);
+        let settings = self.settings(at)?;
+        let doc = super::check_part(json!({"asOf": at.to_string(), "reps": [{"id": rep}], "plans": [], "deals": [],
+            "draws": draws.as_array().map(|a| a.iter().filter(|d| s(d, "repId") == Some(rep)).cloned().collect::<Vec<_>>()).unwrap_or_default()}))?;
+        let fy = settings.fiscal_year_start_month;
+        let mut out = Vec::new();
+        for (i, d) in doc.draws.iter().enumerate() {
+            if d.period_from.kind != target.kind || target < d.period_from {
+                continue;
+            }
+            let mut earnings = BTreeMap::new();
+            let mut p = d.period_from;
+            while p <= target {
+                let e =
+                    sum(self.base_lines(rep, &p.to_string())?.iter().filter(|l| l.kind != "held").map(|l| l.amount))?;
+                earnings.insert(p, e);
+                p = crate::period::Period::containing(p.end(fy), p.kind, fy);
+            }
+            let steps = crate::draws::run_draw(d, &earnings, fy, settings.currency_precision, settings.rounding)?;
+            let Some(step) = steps.iter().find(|x| x.period == target) else { continue };
+            let currency = settings.reporting_currency.clone();
+            for (kind, amount) in [("draw", step.draw), ("draw_recovery", step.recovery)] {
+                if amount.is_zero() {
+                    continue;
+                }
+                out.push(StatementLine {
+                    kind: kind.into(),
+                    key: key_of(&[rep, kind, &i.to_string(), period]),
+                    rule_name: None,
+                    deal_id: None,
+                    deal_name: None,
+                    tier_name: None,
+                    rate_applied: None,
+                    amount,
+                    credit_date: Some(target.last_day(fy).to_string()),
+                    references_period: None,
+                    currency: currency.clone(),
+                    reason: Some(format!("balance {}", fmt_money(step.balance, settings.currency_precision))),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn base_lines(&self, rep: &str, period: &str) -> Result<Vec<StatementLine>> {
         let q = Query { rep_id: Some(rep.to_string()), period: Some(period.to_string()), deal_id: None };
         let approved_calls: HashSet<String> = self
             .repo
@@ -165,6 +226,8 @@ impl<R: Repository> Orchestrator<R> {
                     "true_up"
                 }
                 "clawback" => "clawback",
+                // an installment not released yet (SPEC §20): shown, not payable
+                _ if e.reason.as_deref() == Some("held") => "held",
                 _ => "event",
             };
             let deal = e.deal_id.as_ref().and_then(|d| deals.get(d));
@@ -179,7 +242,8 @@ impl<R: Repository> Orchestrator<R> {
                 amount: e.amount,
                 credit_date: Some(e.credit_date.clone()),
                 references_period: e.references_period.clone(),
-                currency: deal.and_then(|d| s(d, "currency")).map(str::to_string).or_else(|| e.currency.clone()),
+                // the plan's currency when FX conversion is on (SPEC §20), else the deal's
+                currency: e.currency.clone().or_else(|| deal.and_then(|d| s(d, "currency")).map(str::to_string)),
                 reason: e.reason.clone().filter(|r| r == "carry_forward"),
             });
         }
@@ -239,7 +303,7 @@ impl<R: Repository> Orchestrator<R> {
             if st.current().is_some_and(|v| v.lines == lines) {
                 return Ok((vec![], st));
             }
-            let net = sum(lines.iter().map(|l| l.amount))?;
+            let net = sum(lines.iter().filter(|l| l.kind != "held").map(|l| l.amount))?;
             let n = st.versions.len() as u32 + 1;
             st.versions.push(StatementVersion {
                 version: n,
@@ -318,7 +382,11 @@ impl<R: Repository> Orchestrator<R> {
                 let keys: HashSet<&str> =
                     st.current().map(|c| c.lines.iter().map(|l| l.key.as_str()).collect()).unwrap_or_default();
                 for (e, ver) in &events {
-                    if keys.contains(e.idempotency_key.as_str()) && e.status == LineStatus::Pending {
+                    // a held installment (SPEC §20) is shown but not approved for payment
+                    if keys.contains(e.idempotency_key.as_str())
+                        && e.status == LineStatus::Pending
+                        && e.reason.as_deref() != Some("held")
+                    {
                         let mut next = e.clone();
                         next.status = LineStatus::Approved;
                         writes.push(event_write(&next, Some(*ver))?);
@@ -621,7 +689,7 @@ impl<R: Repository> Orchestrator<R> {
             .ok_or_else(|| Error::new(ErrorCode::RepNotFound, format!("no rep `{rep}`")))?;
         let lines = self.live_lines(rep, period)?;
         let mut nets: BTreeMap<String, Decimal> = BTreeMap::new();
-        for l in &lines {
+        for l in lines.iter().filter(|l| l.kind != "held") {
             let slot = nets.entry(l.currency.clone().unwrap_or_default()).or_default();
             *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a statement net"))?;
         }
