@@ -204,6 +204,10 @@ pub struct ValidateResult {
     pub valid: bool,
     /// Every problem found.
     pub errors: Vec<Issue>,
+    /// Advice that does not make the document invalid: `unknown_field` for a rule measure or
+    /// condition field outside the saved `fieldMapping` (SPEC §19). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Issue>,
 }
 
 /// Simulates a calculation document (SPEC §0.1): validates it, calculates, and returns the
@@ -255,7 +259,11 @@ pub fn simulate_json(text: &str) -> Result<SimulateResult> {
 /// ```
 pub fn validate(input: &Value) -> ValidateResult {
     match read_document(input) {
-        Ok(_) => ValidateResult { valid: true, errors: Vec::new() },
+        Ok(_) => ValidateResult {
+            valid: true,
+            errors: Vec::new(),
+            warnings: crate::crm::catalog::unknown_field_warnings(input),
+        },
         Err(e) => {
             let errors = e
                 .details()
@@ -263,7 +271,7 @@ pub fn validate(input: &Value) -> ValidateResult {
                 .and_then(|v| serde_json::from_value::<Vec<IssueIn>>(v.clone()).ok())
                 .map(|v| v.into_iter().map(IssueIn::into_issue).collect())
                 .unwrap_or_default();
-            ValidateResult { valid: false, errors }
+            ValidateResult { valid: false, errors, warnings: crate::crm::catalog::unknown_field_warnings(input) }
         }
     }
 }
@@ -492,6 +500,12 @@ pub const OPERATIONS: &[&str] = &[
     "spark.rate_lookup",
     "spark.allocation_summary",
     "spark.goals",
+    "crm.hubspot.deal",
+    "crm.hubspot.webhook",
+    "crm.attio.record",
+    "crm.attio.webhook",
+    "crm.attributes",
+    "crm.auto_match",
 ];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
@@ -649,6 +663,7 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `spark.rate_lookup` | [`crate::rate_table::lookup_op`] | `{rateTable, deal, userId, roleId?, creditDateField?}` → the matching row with `matchedOn` |
 /// | `spark.allocation_summary` | [`crate::payroll::summary_op`] | `{events, deals?, currencyPrecision?, <filters>}` → `{byMilestone, byStatus, byAllocationType, grandTotal, overrides, …}` |
 /// | `spark.goals` | [`crate::goals::goals_op`] | calculation document + `goals` → `{goals: [progress]}` |
+/// | `crm.*` | [`crate::crm::run_op`] | CRM payloads → deal snapshots and changes, the field catalogue, `autoMatch` (SPEC §19) |
 ///
 /// ```
 /// use serde_json::json;
@@ -672,6 +687,7 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "spark.rate_lookup" => return crate::rate_table::lookup_op(input),
         "spark.allocation_summary" => return crate::payroll::summary_op(input),
         "spark.goals" => return crate::goals::goals_op(input),
+        op if op.starts_with("crm.") && OPERATIONS.contains(&op) => return crate::crm::run_op(op, input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

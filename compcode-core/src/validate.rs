@@ -249,8 +249,19 @@ pub(crate) fn suggest(k: &str, known: &[&str]) -> Option<String> {
         })
 }
 
-const DOC_KEYS: &[&str] =
-    &["asOf", "settings", "reps", "plans", "assignments", "quotas", "repOverrides", "deals", "scope", "options"];
+const DOC_KEYS: &[&str] = &[
+    "asOf",
+    "settings",
+    "reps",
+    "plans",
+    "assignments",
+    "quotas",
+    "repOverrides",
+    "deals",
+    "scope",
+    "options",
+    "fieldMapping",
+];
 const SETTINGS_KEYS: &[&str] =
     &["currencyPrecision", "rounding", "fiscalYearStartMonth", "wonStages", "trueUpApprovalThreshold"];
 const REP_KEYS: &[&str] = &["id", "name", "email", "crmIds", "managerId", "role", "active"];
@@ -405,6 +416,8 @@ impl Reader {
             None | Some(Value::Null) => Options::default(),
             Some(o) => self.options(o, "options"),
         };
+        // the saved CRM field mapping (SPEC §19): `{slug: crmProperty}`, read by validate's warnings
+        self.issues.extend(crate::crm::catalog::field_mapping_issues(m.get("fieldMapping")));
         let doc =
             CalcDoc { as_of: as_of?, settings, reps, plans, assignments, quotas, rep_overrides, deals, scope, options };
         self.cross_checks(&doc, m);
