@@ -418,7 +418,8 @@ impl<R: Repository> Orchestrator<R> {
                 reversed += 1;
                 let mut n = e.clone();
                 let old = n.amount;
-                n.amount = Decimal::ZERO;
+                // a reversed line reads 0.00 at the line's own precision, like reconcile's
+                n.amount = Decimal::new(0, old.scale());
                 n.status = LineStatus::Reversed;
                 n.held = None;
                 n.gone_since.get_or_insert_with(|| at.to_string());
@@ -429,7 +430,7 @@ impl<R: Repository> Orchestrator<R> {
                     change: "reversed".into(),
                     outcome: "cleanup".into(),
                     old_amount: Some(old),
-                    new_amount: Some(Decimal::ZERO),
+                    new_amount: Some(n.amount),
                     at: at.to_string(),
                 };
                 let mut doc = serde_json::to_value(&row).map_err(internal)?;
