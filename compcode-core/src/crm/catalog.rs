@@ -241,19 +241,6 @@ pub fn auto_match_op(input: &Value) -> Result<Value> {
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn levenshtein_by_hand() {
-        let c = |s: &str| s.chars().collect::<Vec<_>>();
-        assert_eq!(levenshtein(&c("closingdate"), &c("closedate")), 3);
-        assert_eq!(levenshtein(&c("kitten"), &c("sitting")), 3);
-        assert_eq!(similarity("Closing Date", "close_date").round_dp(2), Decimal::new(73, 2));
-    }
-}
-
 /// Deal attributes a condition may name without a mapping (SPEC §7, §18.1).
 const DEAL_ATTRIBUTES: &[&str] = &["stage", "status", "deleted", "amount", "closeDate", "name", "currency"];
 /// Measures the engine reads without a mapping (SPEC §4).
@@ -346,4 +333,17 @@ pub fn unknown_field_warnings(doc: &Value) -> Vec<crate::error::Issue> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levenshtein_by_hand() {
+        let c = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(levenshtein(&c("closingdate"), &c("closedate")), 3);
+        assert_eq!(levenshtein(&c("kitten"), &c("sitting")), 3);
+        assert_eq!(similarity("Closing Date", "close_date").round_dp(2), Decimal::new(73, 2));
+    }
 }

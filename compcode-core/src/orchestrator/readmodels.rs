@@ -44,6 +44,11 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+/// (rep, period or `all`) → (Σ currentValue, Σ target) of the rep's quotas.
+type QuotaSums = HashMap<(String, String), (Decimal, Decimal)>;
+/// plan → (earned, deal → (credit date, commission)).
+type PlanTotals = BTreeMap<String, (Decimal, BTreeMap<String, (String, Decimal)>)>;
+
 fn overflow() -> Error {
     Error::overflow("a read-model total")
 }
@@ -89,11 +94,11 @@ impl<R: Repository> Orchestrator<R> {
     }
 
     /// The calculation of the stored state (for attainment) and its currency precision.
-    fn quota_sums(&self, at: NaiveDate) -> Result<(HashMap<(String, String), (Decimal, Decimal)>, u32)> {
+    fn quota_sums(&self, at: NaiveDate) -> Result<(QuotaSums, u32)> {
         let state = self.state_document(at)?;
         let doc = crate::validate::read_document(&state)?;
         let calc = crate::calc::calculate(&doc)?;
-        let mut sums: HashMap<(String, String), (Decimal, Decimal)> = HashMap::new();
+        let mut sums: QuotaSums = HashMap::new();
         for q in &calc.quotas {
             let rep = doc.reps[q.rep].id.clone();
             for key in [(rep.clone(), q.period.to_string()), (rep.clone(), "all".to_string())] {
@@ -130,8 +135,7 @@ impl<R: Repository> Orchestrator<R> {
             self.live_events(Some(rep))?.into_iter().filter(|e| period.map_or(true, |p| e.period == p)).collect();
         let mut total = Decimal::ZERO;
         let mut closed = BTreeSet::new();
-        // plan → (earned, deal → (credit date, commission))
-        let mut by_plan: BTreeMap<String, (Decimal, BTreeMap<String, (String, Decimal)>)> = BTreeMap::new();
+        let mut by_plan: PlanTotals = BTreeMap::new();
         for e in &events {
             total = total.checked_add(e.amount).ok_or_else(overflow)?;
             let slot = by_plan.entry(e.plan_id.clone()).or_default();
@@ -490,7 +494,7 @@ impl<R: Repository> Orchestrator<R> {
     }
 }
 
-fn attainment(sums: &HashMap<(String, String), (Decimal, Decimal)>, rep: &str, period: Option<&str>) -> Value {
+fn attainment(sums: &QuotaSums, rep: &str, period: Option<&str>) -> Value {
     match sums.get(&(rep.to_string(), period.unwrap_or("all").to_string())) {
         Some((cur, target)) if !target.is_zero() => {
             cur.checked_div(*target).map_or(Value::Null, |a| json!(fmt_plain(a)))
