@@ -120,6 +120,12 @@ const OPERATIONS = [
   'commissionflow.calculate',
   'commissionflow.transition',
   'commissionflow.list',
+  'crm.hubspot.deal',
+  'crm.hubspot.webhook',
+  'crm.attio.record',
+  'crm.attio.webhook',
+  'crm.attributes',
+  'crm.auto_match',
 ];
 
 /** [label, fn(garbage)] for every export and, per argument, every Orchestrator method. */

@@ -177,6 +177,12 @@ const UNTYPED_OPERATIONS = [
   'spark.rate_lookup',
   'spark.allocation_summary',
   'spark.goals',
+  'crm.hubspot.deal',
+  'crm.hubspot.webhook',
+  'crm.attio.record',
+  'crm.attio.webhook',
+  'crm.attributes',
+  'crm.auto_match',
 ];
 
 test('every fixture output has exactly the declared shape', () => {

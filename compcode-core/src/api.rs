@@ -292,7 +292,7 @@ impl IssueIn {
 }
 
 fn intern_code(c: &str) -> &'static str {
-    const CODES: [&str; 19] = [
+    const CODES: [&str; 20] = [
         "invalid_json",
         "required",
         "unknown_field",
@@ -312,6 +312,7 @@ fn intern_code(c: &str) -> &'static str {
         "formula_syntax",
         "formula_too_complex",
         "arithmetic_overflow",
+        "too_large",
     ];
     CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
 }
