@@ -142,9 +142,9 @@ pub fn record_snapshot(record: &Value, mapping: &Mapping, path: &str) -> Result<
         let list = match values.get(attr) {
             None => {
                 issues.push(issue(
-                    &p,
+                    format!("mapping.{slug}"),
                     "unknown_reference",
-                    format!("the mapping sends `{slug}` to `{attr}`, which the record does not carry"),
+                    format!("the mapping sends `{slug}` to `{attr}`, but the record has no `{p}`"),
                 ));
                 continue;
             }

@@ -77,9 +77,9 @@ pub fn deal_snapshot(deal: &Value, mapping: &Mapping, path: &str) -> Result<Valu
         let p = format!("{}.{prop}", at("properties"));
         match props.get(prop) {
             None => issues.push(issue(
-                p,
+                format!("mapping.{slug}"),
                 "unknown_reference",
-                format!("the mapping sends `{slug}` to `{prop}`, which the deal does not carry"),
+                format!("the mapping sends `{slug}` to `{prop}`, but the deal has no `{p}`"),
             )),
             Some(v) => match cell(slug, v, &p) {
                 Ok(c) => place(&mut snap, slug, &c),

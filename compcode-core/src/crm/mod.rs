@@ -25,7 +25,7 @@
 //! ## Readings where the CRMs' documents leave a choice (also in DESIGN.md)
 //!
 //! * A mapping naming a CRM property that the payload does not carry is `VALIDATION_FAILED`
-//!   (path `properties.<name>` / `values.<slug>`): a snapshot built without it would silently
+//!   (`unknown_reference` at `mapping.<slug>`, the message naming the payload path): a snapshot built without it would silently
 //!   drop the deal from every plan. A property present with `null` (HubSpot) or an empty value
 //!   list (Attio) is "not set" and is left out of the snapshot.
 //! * A webhook batch is converted all or nothing: any bad event fails the whole batch and
