@@ -1,0 +1,88 @@
+//! CRM adapters (SPEC §19): limits, all-or-nothing batches, and properties of autoMatch.
+
+use compcode_core::api::run;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn event(i: usize, value: &str) -> Value {
+    json!({"eventId": i, "subscriptionType": "deal.propertyChange", "objectId": 1000 + i, "occurredAt": 1_711_234_567_890_i64,
+           "propertyName": "amount", "propertyValue": value})
+}
+
+fn issues(e: &compcode_core::Error) -> Vec<(String, String)> {
+    e.details()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap().to_string(), i["code"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn an_oversized_batch_is_too_large() {
+    let events: Vec<Value> = (0..1001).map(|i| event(i, "10")).collect();
+    let e = run("crm.hubspot.webhook", &json!({"mapping": {"closed_won_revenue": "amount"}, "events": events}))
+        .unwrap_err();
+    assert_eq!(issues(&e), vec![("events".to_string(), "too_large".to_string())]);
+    // 1000 events are fine
+    let events: Vec<Value> = (0..1000).map(|i| event(i, "10")).collect();
+    let ok =
+        run("crm.hubspot.webhook", &json!({"mapping": {"closed_won_revenue": "amount"}, "events": events})).unwrap();
+    assert_eq!(ok["changes"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn an_oversized_value_is_too_large() {
+    let long = "9".repeat(10_001);
+    let e =
+        run("crm.hubspot.webhook", &json!({"mapping": {"closed_won_revenue": "amount"}, "events": [event(0, &long)]}))
+            .unwrap_err();
+    assert_eq!(issues(&e), vec![("events[0].propertyValue".to_string(), "too_large".to_string())]);
+}
+
+#[test]
+fn one_bad_event_rejects_the_batch() {
+    let events = json!([event(0, "10"), event(1, "ten")]);
+    let e = run("crm.hubspot.webhook", &json!({"mapping": {"closed_won_revenue": "amount"}, "events": events}))
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "VALIDATION_FAILED");
+    assert_eq!(issues(&e), vec![("events[1].propertyValue".to_string(), "invalid_decimal".to_string())]);
+}
+
+proptest! {
+    /// Confidences are decimal strings in [0, 1] with two decimals, each slug and attribute used once.
+    #[test]
+    fn auto_match_confidences_are_in_range(names in proptest::collection::vec("[a-zA-Z_ ]{0,20}", 0..8),
+                                           types in proptest::collection::vec(prop_oneof!["text", "currency", "date", "select", "number"], 8)) {
+        let attrs: Vec<Value> = names.iter().enumerate()
+            .map(|(i, n)| json!({"slug": format!("{n}{i}"), "label": n, "type": types[i]}))
+            .collect();
+        let out = run("crm.auto_match", &json!({"attributes": attrs})).unwrap();
+        let mut used = std::collections::BTreeSet::new();
+        for p in out["proposals"].as_array().unwrap() {
+            let c: rust_decimal::Decimal = p["confidence"].as_str().unwrap().parse().unwrap();
+            prop_assert!(c >= rust_decimal::Decimal::new(60, 2) && c <= rust_decimal::Decimal::ONE);
+            prop_assert_eq!(c.scale(), 2);
+            prop_assert!(used.insert(p["attribute"].as_str().unwrap().to_string()));
+        }
+        prop_assert_eq!(out["proposals"].as_array().unwrap().len() + out["unmatched"].as_array().unwrap().len(), 6);
+    }
+
+    /// Any JSON as a webhook batch: a typed error or one change per event, never a panic.
+    #[test]
+    fn webhook_batches_never_panic(kinds in proptest::collection::vec(0u8..6, 0..12), vals in proptest::collection::vec("[0-9a-z.,-]{0,6}", 12)) {
+        let events: Vec<Value> = kinds.iter().enumerate().map(|(i, k)| match k {
+            0 => json!({"subscriptionType": "deal.creation", "objectId": i, "occurredAt": i}),
+            1 => json!({"subscriptionType": "deal.deletion", "objectId": i % 3, "occurredAt": 5}),
+            2 => json!({"subscriptionType": "deal.propertyChange", "objectId": i % 3, "occurredAt": 7, "propertyName": "amount", "propertyValue": vals[i]}),
+            3 => json!({"subscriptionType": "deal.propertyChange", "objectId": i % 3, "occurredAt": 7, "propertyName": "owner_x", "propertyValue": vals[i]}),
+            4 => json!({"subscriptionType": "contact.creation", "objectId": i}),
+            _ => json!(vals[i]),
+        }).collect();
+        let n = events.len();
+        match run("crm.hubspot.webhook", &json!({"mapping": {"closed_won_revenue": "amount", "owner": "owner_x"}, "events": events})) {
+            Ok(out) => prop_assert_eq!(out["changes"].as_array().unwrap().len(), n),
+            Err(e) => prop_assert_eq!(e.code().as_str(), "VALIDATION_FAILED"),
+        }
+    }
+}
