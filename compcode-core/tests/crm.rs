@@ -86,3 +86,71 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn no_saved_mapping_no_warnings() {
+    let doc = json!({"asOf": "2026-04-02", "reps": [], "deals": [], "plans": [{"planId": "p", "name": "P",
+        "effectiveStart": "2026-01-01", "config": {"rules": [{"name": "R", "measure": "gross_margin", "tierBy": "value",
+        "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": "0", "rate": "0.1"}]}]}}]});
+    let out = run("validate", &doc).unwrap();
+    assert_eq!(out, json!({"valid": true, "errors": []}));
+    let mut with = doc.clone();
+    with["fieldMapping"] = json!({"gross_margin": "hs_margin"});
+    assert_eq!(run("validate", &with).unwrap(), json!({"valid": true, "errors": []}), "a mapped measure is known");
+}
+
+/// cleanup's other two reasons: a deal snapshot gone from the store, a rule gone from its version.
+#[test]
+fn cleanup_finds_missing_deals_and_rules() {
+    use compcode_core::memory::MemoryRepository;
+    use compcode_core::orchestrator::{Actor, Orchestrator};
+    use compcode_core::repository::{Collection, Record, Repository, Write};
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let mut o = Orchestrator::new(MemoryRepository::new());
+    let sys = Actor::System;
+    o.upsert_rep(&sys, json!({"id": "alice", "name": "Alice"}), at).unwrap();
+    let rule = |n: &str| {
+        json!({"name": n, "measure": "amount", "tierBy": "value",
+        "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": "0", "rate": "0.1"}]})
+    };
+    o.create_plan(
+        &sys,
+        json!({"planId": "ae", "name": "AE", "effectiveStart": "2026-01-01",
+        "config": {"rules": [rule("A"), rule("B")]}}),
+        at,
+    )
+    .unwrap();
+    o.assign(&sys, json!({"repIds": ["alice"], "planId": "ae", "effectiveStart": "2026-01-01"}), at).unwrap();
+    for (id, amount) in [("D1", "100"), ("D2", "200")] {
+        o.upsert_deal(
+            &sys,
+            json!({"id": id, "stage": "Won", "amount": amount, "closeDate": "2026-01-10", "ownerRepId": "alice"}),
+            at,
+        )
+        .unwrap();
+    }
+    // the host drops D2's snapshot and rewrites version 1 without rule B
+    let mut plan = o.repo().get(Collection::Plans, "ae").unwrap().unwrap();
+    plan.doc["versions"][0]["config"]["rules"] = json!([rule("A")]);
+    o.repo_mut()
+        .commit(vec![
+            Write::Delete { collection: Collection::Deals, id: "D2".into() },
+            Write::put(Collection::Plans, Record::new("ae", plan.doc.clone()), None),
+        ])
+        .unwrap();
+    let out = o.cleanup(&sys, at).unwrap();
+    // D2/A and D2/B: deal_missing (checked first); D1/B: rule_missing
+    assert_eq!(
+        out,
+        json!({"eventsReversed": 3, "eventsLocked": 0, "byReason": {"deal_missing": 2, "rule_missing": 1}})
+    );
+    let live: Vec<String> = o
+        .events(&sys, None, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.status != compcode_core::ledger::LineStatus::Reversed)
+        .map(|e| format!("{} {} {}", e.deal_id.unwrap_or_default(), e.rule_name, e.amount))
+        .collect();
+    assert_eq!(live, vec!["D1 A 10.00"]);
+    assert_eq!(o.cleanup(&sys, at).unwrap()["eventsReversed"], 0, "a second cleanup finds nothing");
+}
