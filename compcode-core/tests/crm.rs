@@ -154,3 +154,55 @@ fn cleanup_finds_missing_deals_and_rules() {
     assert_eq!(live, vec!["D1 A 10.00"]);
     assert_eq!(o.cleanup(&sys, at).unwrap()["eventsReversed"], 0, "a second cleanup finds nothing");
 }
+
+/// A webhook batch touching two deals is one commit: a store failure while applying it leaves
+/// neither deal (nor any audit entry) behind, and the same batch then applies whole.
+#[test]
+fn a_webhook_batch_is_one_commit() {
+    use compcode_core::memory::MemoryRepository;
+    use compcode_core::orchestrator::{Actor, Orchestrator};
+    use compcode_core::repository::{Collection, Query, Repository};
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let mut o = Orchestrator::new(MemoryRepository::new());
+    let sys = Actor::System;
+    o.upsert_rep(&sys, json!({"id": "alice", "name": "Alice", "crmIds": ["52"]}), at).unwrap();
+    o.create_plan(
+        &sys,
+        json!({"planId": "ae", "name": "AE", "effectiveStart": "2026-01-01", "config": {"rules": [
+        {"name": "R", "measure": "amount", "tierBy": "value",
+         "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": "0", "rate": "0.1"}]}]}}),
+        at,
+    )
+    .unwrap();
+    o.assign(&sys, json!({"repIds": ["alice"], "planId": "ae", "effectiveStart": "2026-01-01"}), at).unwrap();
+    let ev = |i: u64, obj: u64, p: &str, v: &str| {
+        json!({"eventId": i, "subscriptionType": "deal.propertyChange",
+        "objectId": obj, "occurredAt": 1_767_225_600_000_u64 + i, "propertyName": p, "propertyValue": v})
+    };
+    let mut events = Vec::new();
+    for (k, obj) in [(0, 1u64), (10, 2u64)] {
+        events.push(ev(k, obj, "amount", "1000"));
+        events.push(ev(k + 1, obj, "dealstage", "closedwon"));
+        events.push(ev(k + 2, obj, "closedate", "2026-02-01"));
+        events.push(ev(k + 3, obj, "hubspot_owner_id", "52"));
+    }
+    let batch = json!({"provider": "hubspot", "events": events, "mapping": {"closed_won_revenue": "amount",
+        "deal_stage": "dealstage", "close_date": "closedate", "owner": "hubspot_owner_id"}});
+    let audit_before = o.repo().list(Collection::Audit, &Query::all()).unwrap().len();
+    o.repo_mut().fail_next_commit_after(3);
+    assert!(o.call("crm_webhook", &sys, at, &batch).is_err());
+    assert!(o.repo().list(Collection::Deals, &Query::all()).unwrap().is_empty());
+    assert!(o.repo().list(Collection::Events, &Query::all()).unwrap().is_empty());
+    assert_eq!(o.repo().list(Collection::Audit, &Query::all()).unwrap().len(), audit_before);
+    let out = o.call("crm_webhook", &sys, at, &batch).unwrap();
+    assert_eq!(out["runs"].as_array().unwrap().len(), 2);
+    let amounts: Vec<String> =
+        o.events(&sys, Some("alice"), None).unwrap().into_iter().map(|e| e.amount.to_string()).collect();
+    assert_eq!(amounts, vec!["100.00", "100.00"]);
+    // per deal: its orchestrator.ran, then the webhook.received of its run; numbered after the earlier entries
+    let log = o.audit_log(&sys, None).unwrap();
+    let tail: Vec<&str> = log[audit_before..].iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(tail, vec!["orchestrator.ran", "webhook.received", "orchestrator.ran", "webhook.received"]);
+    let seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=log.len() as u64).collect::<Vec<_>>());
+}

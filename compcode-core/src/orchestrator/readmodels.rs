@@ -5,10 +5,11 @@
 //! Readings (also in DESIGN.md):
 //! * **Webhook batches** are converted first (pure, [`crate::crm::webhook`], against the stored
 //!   snapshots) and the actor is checked, so a bad event or a refused actor writes nothing. The
-//!   changes are then collapsed to one final snapshot per deal and applied as one deal run per
-//!   deal (upsert or deletion), each an atomic commit with its `webhook.received` (details
-//!   `provider`, `eventType`) and `orchestrator.ran` entries. A deletion of a deal the store
-//!   never saw changes nothing (`skipped: unknown_deal`).
+//!   changes are collapsed to one final snapshot per deal; each deal is run (upsert or deletion,
+//!   with its `webhook.received` — details `provider`, `eventType` — and `orchestrator.ran`
+//!   entries) on a staging view of the store that sees the earlier deals' writes, and all the
+//!   writes land in **one atomic commit** (a lost race recomputes the whole batch). A deletion of
+//!   a deal the store never saw changes nothing (`skipped: unknown_deal`).
 //! * **Read models** read the live lines (every stored line that is not `REVERSED`: events,
 //!   true-ups, clawbacks). `totalEarnings` = Σ of those lines in the period (all periods when
 //!   none is given); `dealsClosed` = the distinct deals of its per_deal lines; `attainment` =
@@ -307,28 +308,48 @@ impl<R: Repository> Orchestrator<R> {
     }
 
     /// Takes a CRM webhook batch directly (SPEC §19): `{provider: "hubspot" | "attio", events |
-    /// payload, mapping, records?, objectId?}`. Admin or the host. Returns `{provider, changes,
-    /// runs: [{dealId, outcome, report}], skipped}`.
+    /// payload, mapping, records?, objectId?}`. Admin or the host. The batch is converted, then
+    /// every touched deal is run on a staging view of the store, and all of their writes land in
+    /// one atomic commit: all or nothing. Returns `{provider, changes, runs: [{dealId, outcome,
+    /// report}], skipped}`.
     pub fn crm_webhook(&mut self, actor: &Actor, args: &Value, at: NaiveDate) -> Result<Value> {
         self.require_admin(actor)?;
-        let mut input = args.clone();
-        if !input.is_object() {
+        if !args.is_object() {
             return Err(crate::crm::fail("args", "invalid_type", "the arguments must be an object"));
         }
+        let mut last = None;
+        for _ in 0..super::RETRIES {
+            let (mut writes, out) = self.stage_webhook(actor, args, at)?;
+            if writes.is_empty() {
+                return Ok(out);
+            }
+            self.number_audit_entries(&mut writes)?;
+            match self.repo.commit(writes) {
+                Ok(()) => return Ok(out),
+                Err(e) if e.code() == ErrorCode::Conflict => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::new(ErrorCode::Conflict, "the store kept changing; try again")))
+    }
+
+    /// Converts a batch against the stored snapshots and runs its deals on a staging view; the
+    /// writes (collapsed per record) and the answer.
+    fn stage_webhook(&self, actor: &Actor, args: &Value, at: NaiveDate) -> Result<(Vec<Write>, Value)> {
+        let mut input = args.clone();
         input["deals"] = Value::Array(self.docs(Collection::Deals)?);
         let converted = crate::crm::webhook(&input)?;
         let provider = converted.provider;
         // one run per deal, with its final snapshot, in first-touch order
         let mut order: Vec<String> = Vec::new();
-        let mut kinds: HashMap<String, BTreeSet<&str>> = HashMap::new();
         for c in converted.changes.iter().filter(|c| c.kind != "ignored") {
             if !order.contains(&c.deal_id) {
                 order.push(c.deal_id.clone());
             }
-            kinds.entry(c.deal_id.clone()).or_default().insert(c.kind);
         }
         let finals: HashMap<String, Value> =
             converted.deals.iter().filter_map(|d| Some((deal_id(d)?, d.clone()))).collect();
+        let mut stage = Orchestrator::new(Staging::new(&self.repo));
         let mut runs = Vec::new();
         let mut skipped = Vec::new();
         for id in order {
@@ -342,13 +363,13 @@ impl<R: Repository> Orchestrator<R> {
             };
             let extra = Some(("webhook.received", json!({"provider": provider, "eventType": event_type})));
             let report = if deleted {
-                if self.repo.get(Collection::Deals, &id)?.is_none() {
+                if stage.repo.get(Collection::Deals, &id)?.is_none() {
                     skipped.push(json!({"dealId": id, "reason": "unknown_deal"}));
                     continue;
                 }
-                self.deal_run_with(actor, &id, None, Outcome::Deleted, at, extra)?
+                stage.deal_run_with(actor, &id, None, Outcome::Deleted, at, extra)?
             } else {
-                self.deal_run_with(actor, &id, Some(snap), Outcome::Processed, at, extra)?
+                stage.deal_run_with(actor, &id, Some(snap), Outcome::Processed, at, extra)?
             };
             let mut r = serde_json::to_value(&report).map_err(internal)?;
             if let Some(o) = r.as_object_mut() {
@@ -356,7 +377,8 @@ impl<R: Repository> Orchestrator<R> {
             }
             runs.push(json!({"dealId": id, "outcome": report.outcome.as_str(), "report": r}));
         }
-        Ok(json!({"provider": provider, "changes": converted.changes, "runs": runs, "skipped": skipped}))
+        let writes = stage.into_repo().into_writes();
+        Ok((writes, json!({"provider": provider, "changes": converted.changes, "runs": runs, "skipped": skipped})))
     }
 
     fn is_locked(&self, e: &Event, locks: &crate::ledger::Locks) -> bool {
@@ -514,4 +536,106 @@ fn deal_id(d: &Value) -> Option<String> {
 fn amount_text(v: &Value) -> Option<Value> {
     let d = crate::condition::number_of(v)?;
     Some(json!(fmt_plain(d)))
+}
+
+/// A staging view of a store: reads see the base plus the writes staged so far; commits are
+/// checked against that view and kept, so several workflow runs can be chained and their writes
+/// committed to the base at once ([`Staging::into_writes`]).
+struct Staging<'a, R: Repository> {
+    base: &'a R,
+    /// (collection, id) → the staged record (None = deleted), and the version the base had
+    /// before the first staged write (None = the first write was a delete).
+    changes: BTreeMap<(Collection, String), (Option<Record>, Option<u64>)>,
+    /// First-touch order of the staged records.
+    order: Vec<(Collection, String)>,
+}
+
+impl<'a, R: Repository> Staging<'a, R> {
+    fn new(base: &'a R) -> Self {
+        Staging { base, changes: BTreeMap::new(), order: Vec::new() }
+    }
+
+    /// The staged writes, one per record, in first-touch order, each checked against the version
+    /// the base had before (so a concurrent change makes the final commit `CONFLICT`).
+    fn into_writes(mut self) -> Vec<Write> {
+        let mut out = Vec::with_capacity(self.order.len());
+        for key in std::mem::take(&mut self.order) {
+            let Some((rec, base_version)) = self.changes.remove(&key) else { continue };
+            out.push(match rec {
+                Some(r) => Write::put(key.0, r, base_version),
+                None => Write::Delete { collection: key.0, id: key.1 },
+            });
+        }
+        out
+    }
+}
+
+impl<R: Repository> Repository for Staging<'_, R> {
+    fn get(&self, collection: Collection, id: &str) -> Result<Option<Record>> {
+        match self.changes.get(&(collection, id.to_string())) {
+            Some((rec, _)) => Ok(rec.clone()),
+            None => self.base.get(collection, id),
+        }
+    }
+
+    fn list(&self, collection: Collection, query: &Query) -> Result<Vec<Record>> {
+        let mut out: BTreeMap<String, Record> =
+            self.base.list(collection, query)?.into_iter().map(|r| (r.id.clone(), r)).collect();
+        for ((c, id), (rec, _)) in &self.changes {
+            if *c != collection {
+                continue;
+            }
+            match rec {
+                Some(r) if query.matches(r) => {
+                    out.insert(id.clone(), r.clone());
+                }
+                _ => {
+                    out.remove(id);
+                }
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    fn commit(&mut self, writes: Vec<Write>) -> Result<()> {
+        let mut next = self.changes.clone();
+        let mut order = self.order.clone();
+        for w in writes {
+            let (collection, id) = match &w {
+                Write::Put { collection, record, .. } => (*collection, record.id.clone()),
+                Write::Delete { collection, id } => (*collection, id.clone()),
+            };
+            let key = (collection, id.clone());
+            let current = match next.get(&key) {
+                Some((rec, _)) => rec.clone(),
+                None => self.base.get(collection, &id)?,
+            };
+            let found = current.as_ref().map_or(0, |r| r.version);
+            let base_version = match next.get(&key) {
+                Some((_, v)) => *v,
+                None => Some(found),
+            };
+            if !order.contains(&key) {
+                order.push(key.clone());
+            }
+            match w {
+                Write::Put { mut record, expected_version, .. } => {
+                    if let Some(exp) = expected_version {
+                        if exp != found {
+                            return Err(crate::repository::version_conflict(collection, &id, exp, found));
+                        }
+                    }
+                    record.version = found + 1;
+                    next.insert(key, (Some(record), base_version));
+                }
+                Write::Delete { .. } => {
+                    let v = if next.contains_key(&key) { base_version } else { None };
+                    next.insert(key, (None, v));
+                }
+            }
+        }
+        self.changes = next;
+        self.order = order;
+        Ok(())
+    }
 }
