@@ -19,7 +19,7 @@
 //!   themselves); an admin or the host sees every rep whose role is not `admin`; a rep is
 //!   `FORBIDDEN`.
 //! * **Deal list**: reps see deals they own, managers those of their team and their own, admins
-//!   all; deleted snapshots are left out; the period filter reads `closeDate`; sorted by
+//!   all (ghost-owned deals included, `ownerRepId` null); deleted snapshots are left out; the period filter reads `closeDate`; sorted by
 //!   `closeDate` descending, then id.
 //! * **cleanup** reverses (amount 0.00, `REVERSED`, a history row with outcome `cleanup`)
 //!   every live calculated line whose deal snapshot is gone or deleted, whose plan is gone, or
@@ -279,7 +279,9 @@ impl<R: Repository> Orchestrator<R> {
                 continue;
             }
             let who = resolve(&d);
-            if !who.as_deref().is_some_and(|w| vis.has(w)) {
+            // admins see every deal, ghosts (owners that resolve to no rep) included
+            let seen = matches!(vis, Visible::All) || who.as_deref().is_some_and(|w| vis.has(w));
+            if !seen {
                 continue;
             }
             if owner.is_some_and(|o| who.as_deref() != Some(o)) {
