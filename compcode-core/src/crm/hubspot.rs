@@ -5,7 +5,10 @@
 //!   createdAt, updatedAt, archived}` — every property value is a string or null;
 //! * webhook batch (a JSON array, <https://developers.hubspot.com/docs/api/webhooks>):
 //!   `[{eventId, subscriptionId, portalId, appId, occurredAt (epoch ms), subscriptionType,
-//!   attemptNumber, objectId, changeSource, propertyName?, propertyValue?}]`.
+//!   attemptNumber, objectId, changeSource, propertyName?, propertyValue?}]`; the generic
+//!   format (`object.creation` / `object.propertyChange` / `object.deletion` with
+//!   `objectTypeId`, <https://developers.hubspot.com/docs/apps/legacy-apps/public-apps/create-generic-webhook-subscriptions>)
+//!   is accepted for deals (`0-3`).
 
 use super::{
     current_deals, date_text, decimal_text, fail, issue, owner_of, parse_if_text, place, read_mapping, text_at, Cell,
@@ -13,6 +16,9 @@ use super::{
 };
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
+
+/// HubSpot's object type id of deals in generic (`object.*`) webhook events.
+pub const DEAL_OBJECT_TYPE: &str = "0-3";
 
 /// A property value read for `slug`: dates for `close_date`, decimals for
 /// `closed_won_revenue`, text otherwise (HubSpot sends strings; numbers and booleans are
@@ -125,11 +131,25 @@ fn read_event(e: &Value, i: usize) -> Result<Ev> {
     };
     let st = text_at(obj.get("subscriptionType").unwrap_or(&Value::Null), &format!("{p}.subscriptionType"))?
         .ok_or_else(|| fail(format!("{p}.subscriptionType"), "required", "`subscriptionType` is required"))?;
+    // HubSpot's generic format (`object.*` with `objectTypeId`; deals are `0-3`)
+    if st.starts_with("object.") {
+        let ty = text_at(obj.get("objectTypeId").unwrap_or(&Value::Null), &format!("{p}.objectTypeId"))?
+            .ok_or_else(|| fail(format!("{p}.objectTypeId"), "required", "an object.* event needs `objectTypeId`"))?;
+        if ty != DEAL_OBJECT_TYPE {
+            return Err(fail(
+                format!("{p}.objectTypeId"),
+                "invalid_value",
+                format!(
+                    "object type `{ty}` is not deals ({DEAL_OBJECT_TYPE}): a deal webhook batch holds only deal events"
+                ),
+            ));
+        }
+    }
     let kind = match st.as_str() {
-        "deal.creation" => "creation",
-        "deal.propertyChange" => "propertyChange",
-        "deal.deletion" => "deletion",
-        other if !other.starts_with("deal.") => {
+        "deal.creation" | "object.creation" => "creation",
+        "deal.propertyChange" | "object.propertyChange" => "propertyChange",
+        "deal.deletion" | "object.deletion" => "deletion",
+        other if !other.starts_with("deal.") && !other.starts_with("object.") => {
             return Err(fail(
                 format!("{p}.subscriptionType"),
                 "invalid_value",
