@@ -41,6 +41,9 @@ export interface CalcDocument {
   deals: Deal[];
   scope?: Scope | null;
   options?: Options | null;
+  /** The saved CRM field mapping `{slug: crmProperty}` (SPEC §19): with it, `validate` warns
+   * (`unknown_field`) about rule measures and condition fields outside its slugs. */
+  fieldMapping?: { [slug: string]: string } | null;
   /** SPEC §20: draws (recoverable) and guarantees. */
   draws?: Draw[] | null;
   /** SPEC §20: FX rates, `1 from = rate to` from `effectiveDate` on. */
@@ -495,6 +498,8 @@ export interface Diagnostic {
 export interface ValidateResult {
   valid: boolean;
   errors: ValidationIssue[];
+  /** Advice that keeps the document valid (`unknown_field`, SPEC §19); absent when none. */
+  warnings?: ValidationIssue[];
 }
 
 export type IssueCode =
@@ -519,7 +524,8 @@ export type IssueCode =
   | 'formula_too_complex'
   | 'formula_missing_field'
   | 'formula_division_by_zero'
-  | 'arithmetic_overflow';
+  | 'arithmetic_overflow'
+  | 'too_large';
 
 /** One problem of the input. */
 export interface ValidationIssue {
@@ -1099,6 +1105,13 @@ export interface WorkflowResults {
   set_goal: { [key: string]: JsonValue };
   delete_goal: JsonValue;
   goals: { [key: string]: JsonValue }[];
+  crm_webhook: { [key: string]: JsonValue };
+  rep_dashboard: { [key: string]: JsonValue };
+  team_summary: { [key: string]: JsonValue };
+  commission_periods: { periods: string[] };
+  deal_list: { [key: string]: JsonValue };
+  cleanup: { [key: string]: JsonValue };
+  reset: { [key: string]: JsonValue };
 }
 
 /** A workflow name (`WORKFLOWS`). */
@@ -1209,6 +1222,21 @@ export class Orchestrator {
   deleteGoal(goalId: string, ctx: CallContext): JsonValue;
   goals(ctx: CallContext): WorkflowResults['goals'];
   goals(filters: { userId?: string; goalId?: string } | null | undefined, ctx: CallContext): WorkflowResults['goals'];
+  /** Takes a CRM webhook batch directly (SPEC §19), all or nothing. Admin or the host. */
+  crmWebhook(batch: { [key: string]: JsonValue }, ctx: CallContext): WorkflowResults['crm_webhook'];
+  repDashboard(repId: string, ctx: CallContext): WorkflowResults['rep_dashboard'];
+  repDashboard(repId: string, period: string | null | undefined, ctx: CallContext): WorkflowResults['rep_dashboard'];
+  teamSummary(ctx: CallContext): WorkflowResults['team_summary'];
+  teamSummary(period: string | null | undefined, ctx: CallContext): WorkflowResults['team_summary'];
+  commissionPeriods(ctx: CallContext): WorkflowResults['commission_periods'];
+  commissionPeriods(repId: string | null | undefined, ctx: CallContext): WorkflowResults['commission_periods'];
+  dealList(ctx: CallContext): WorkflowResults['deal_list'];
+  dealList(
+    filters: { ownerRepId?: string; stage?: string; period?: string } | null | undefined,
+    ctx: CallContext,
+  ): WorkflowResults['deal_list'];
+  cleanup(ctx: CallContext): WorkflowResults['cleanup'];
+  reset(ctx: CallContext): WorkflowResults['reset'];
 }
 
 /**

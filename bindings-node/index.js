@@ -820,6 +820,47 @@ class Orchestrator {
     const [ctx, filters] = splitContext(rest);
     return this.call('goals', filters || {}, ctx);
   }
+
+  // --- SPEC §19: CRM webhooks, read models, maintenance
+
+  /** Takes a CRM webhook batch (`{ provider, events | payload, mapping, records?, objectId? }`), all or nothing. Admin or the host. */
+  crmWebhook(batch, ctx) {
+    return this.call('crm_webhook', batch, ctx);
+  }
+
+  /** `repDashboard(repId, [period], ctx)`: totalEarnings, dealsClosed, attainment and the per-plan deal breakdown. */
+  repDashboard(repId, ...rest) {
+    const [ctx, period] = splitContext(rest);
+    return this.call('rep_dashboard', period == null ? { repId } : { repId, period }, ctx);
+  }
+
+  /** `teamSummary([period], ctx)`: one row per rep of the team (managers) or workspace (admins). */
+  teamSummary(...rest) {
+    const [ctx, period] = splitContext(rest);
+    return this.call('team_summary', period == null ? {} : { period }, ctx);
+  }
+
+  /** `commissionPeriods([repId], ctx)`: the periods with commission data the actor may read. */
+  commissionPeriods(...rest) {
+    const [ctx, repId] = splitContext(rest);
+    return this.call('commission_periods', repId == null ? {} : { repId }, ctx);
+  }
+
+  /** `dealList([{ ownerRepId, stage, period }], ctx)`: deal snapshots, newest close date first. */
+  dealList(...rest) {
+    const [ctx, filters] = splitContext(rest);
+    return this.call('deal_list', filters || {}, ctx);
+  }
+
+  /** Reverses live lines whose deal, plan or rule no longer exists (locked lines untouched). Admin only. */
+  cleanup(ctx) {
+    return this.call('cleanup', {}, ctx);
+  }
+
+  /** Wipes unlocked calculated lines and unreferenced deal snapshots. Admin only, audited. */
+  reset(ctx) {
+    return this.call('reset', {}, ctx);
+  }
 }
 
 /**

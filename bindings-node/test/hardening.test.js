@@ -126,6 +126,12 @@ const OPERATIONS = [
   'draws.compute',
   'amortization.schedule',
   'amortization.csv',
+  'crm.hubspot.deal',
+  'crm.hubspot.webhook',
+  'crm.attio.record',
+  'crm.attio.webhook',
+  'crm.attributes',
+  'crm.auto_match',
 ];
 
 /** [label, fn(garbage)] for every export and, per argument, every Orchestrator method. */

@@ -162,6 +162,12 @@ function everyWorkflow(repo) {
   answers.set('allocation_summary', sp.allocationSummary(sctx));
   replay(sparkSteps('workflow_goals.json'), new Orchestrator(new MemoryRepository()));
   replay(sparkSteps('workflow_cancel_unpaid_reverses.json'), new Orchestrator(new MemoryRepository()));
+  // SPEC §19: CRM webhooks, read models, maintenance
+  const stepsOf = (area, name) =>
+    JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../spec-fixtures', area, name), 'utf8')).input.steps;
+  replay(stepsOf('ledger', 'workflow_crm_webhook.json'), new Orchestrator(new MemoryRepository()));
+  replay(stepsOf('read_models', 'workflow_dashboards.json'), new Orchestrator(new MemoryRepository()));
+  replay(stepsOf('ledger', 'workflow_cleanup_reset.json'), new Orchestrator(new MemoryRepository()));
   return answers;
 }
 

@@ -179,6 +179,13 @@ const UNTYPED_OPERATIONS = [
   'spark.goals',  'draws.compute',
   'amortization.schedule',
   'amortization.csv',
+  'spark.goals',
+  'crm.hubspot.deal',
+  'crm.hubspot.webhook',
+  'crm.attio.record',
+  'crm.attio.webhook',
+  'crm.attributes',
+  'crm.auto_match',
 ];
 
 test('every fixture output has exactly the declared shape', () => {

@@ -216,6 +216,10 @@ pub struct ValidateResult {
     pub valid: bool,
     /// Every problem found.
     pub errors: Vec<Issue>,
+    /// Advice that does not make the document invalid: `unknown_field` for a rule measure or
+    /// condition field outside the saved `fieldMapping` (SPEC §19). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Issue>,
 }
 
 /// Simulates a calculation document (SPEC §0.1): validates it, calculates, and returns the
@@ -267,7 +271,11 @@ pub fn simulate_json(text: &str) -> Result<SimulateResult> {
 /// ```
 pub fn validate(input: &Value) -> ValidateResult {
     match read_document(input) {
-        Ok(_) => ValidateResult { valid: true, errors: Vec::new() },
+        Ok(_) => ValidateResult {
+            valid: true,
+            errors: Vec::new(),
+            warnings: crate::crm::catalog::unknown_field_warnings(input),
+        },
         Err(e) => {
             let errors = e
                 .details()
@@ -275,7 +283,7 @@ pub fn validate(input: &Value) -> ValidateResult {
                 .and_then(|v| serde_json::from_value::<Vec<IssueIn>>(v.clone()).ok())
                 .map(|v| v.into_iter().map(IssueIn::into_issue).collect())
                 .unwrap_or_default();
-            ValidateResult { valid: false, errors }
+            ValidateResult { valid: false, errors, warnings: crate::crm::catalog::unknown_field_warnings(input) }
         }
     }
 }
@@ -296,7 +304,7 @@ impl IssueIn {
 }
 
 fn intern_code(c: &str) -> &'static str {
-    const CODES: [&str; 19] = [
+    const CODES: [&str; 20] = [
         "invalid_json",
         "required",
         "unknown_field",
@@ -316,6 +324,7 @@ fn intern_code(c: &str) -> &'static str {
         "formula_syntax",
         "formula_too_complex",
         "arithmetic_overflow",
+        "too_large",
     ];
     CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
 }
@@ -517,6 +526,12 @@ pub const OPERATIONS: &[&str] = &[
     "draws.compute",
     "amortization.schedule",
     "amortization.csv",
+    "crm.hubspot.deal",
+    "crm.hubspot.webhook",
+    "crm.attio.record",
+    "crm.attio.webhook",
+    "crm.attributes",
+    "crm.auto_match",
 ];
 
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
@@ -680,6 +695,7 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// | `draws.compute` | [`crate::draws::compute_op`] | `{draws, earnings: [{repId, period, amount}], settings?}` → `{draws: [per period]}` |
 /// | `amortization.schedule` | [`crate::amortization::schedule_op`] | `{lines, policy: {months, start?}, settings?}` → `{lines, byMonth, total}` |
 /// | `amortization.csv` | [`crate::amortization::csv_op`] | the same → `{csv}` |
+/// | `crm.*` | [`crate::crm::run_op`] | CRM payloads → deal snapshots and changes, the field catalogue, `autoMatch` (SPEC §19) |
 ///
 /// ```
 /// use serde_json::json;
@@ -709,6 +725,7 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         "draws.compute" => return crate::draws::compute_op(input),
         "amortization.schedule" => return crate::amortization::schedule_op(input),
         "amortization.csv" => return crate::amortization::csv_op(input),
+        op if op.starts_with("crm.") && OPERATIONS.contains(&op) => return crate::crm::run_op(op, input),
         other => {
             return Err(Error::new(
                 crate::ErrorCode::NotFound,

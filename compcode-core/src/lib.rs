@@ -31,6 +31,7 @@ pub mod calc;
 pub mod commissionflow;
 pub mod condition;
 pub mod conformance;
+pub mod crm;
 pub mod decimal;
 pub mod diff;
 pub mod error;

@@ -262,6 +262,7 @@ const DOC_KEYS: &[&str] = &[
     "options",
     "draws",
     "fxRates",
+    "fieldMapping",
 ];
 const SETTINGS_KEYS: &[&str] = &[
     "currencyPrecision",
@@ -425,6 +426,8 @@ impl Reader {
             None | Some(Value::Null) => Options::default(),
             Some(o) => self.options(o, "options"),
         };
+        // the saved CRM field mapping (SPEC §19): `{slug: crmProperty}`, read by validate's warnings
+        self.issues.extend(crate::crm::catalog::field_mapping_issues(m.get("fieldMapping")));
         let draws = self.list(m, "", "draws", false, |r, v, p| r.draw(v, p));
         let fx_rates = self.list(m, "", "fxRates", false, |r, v, p| r.fx_rate(v, p));
         let doc = CalcDoc {

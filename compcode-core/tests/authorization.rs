@@ -41,6 +41,8 @@ enum Policy {
     AdminOrApprover,
     /// Delete a comment: its author (the rep) or an admin.
     AuthorOrAdmin,
+    /// The team summary (SPEC §19): admins and any manager (each sees their own team).
+    Managers,
 }
 
 fn policy(workflow: &str) -> Option<Policy> {
@@ -59,6 +61,10 @@ fn policy(workflow: &str) -> Option<Policy> {
         "generate_statement" | "approve_statement" | "true_up" | "decide_true_up" => Manage,
         "revert_statement" => AdminOrApprover,
         "delete_comment" => AuthorOrAdmin,
+        // SPEC §19: webhook batches and maintenance like upsert_deal; read models like statements
+        "crm_webhook" | "cleanup" | "reset" => Admin,
+        "rep_dashboard" | "commission_periods" | "deal_list" => Read,
+        "team_summary" => Managers,
         _ => return None,
     })
 }
@@ -87,6 +93,7 @@ fn allowed(p: Policy, role: &str) -> bool {
         (Policy::Read, "manager_of_rep" | "rep") => true,
         (Policy::Manage, "manager_of_rep") => true,
         (Policy::AuthorOrAdmin, "rep") => true,
+        (Policy::Managers, "manager_of_rep" | "other_manager") => true,
         _ => false,
     }
 }
@@ -222,6 +229,13 @@ fn prepare(o: &mut Orchestrator<MemoryRepository>, workflow: &str) -> Value {
         "clawbacks" | "allocation_summary" | "goals" => json!({"userId": "rex"}),
         "set_goal" => json!({"goal": {"goalId": "g1", "userId": "rex", "goalType": "revenue", "targetValue": "100000",
             "periodStart": "2026-01-01", "periodEnd": "2026-03-31", "milestones": []}}),
+        "crm_webhook" => json!({"provider": "hubspot", "mapping": {"closed_won_revenue": "amount"}, "events": [
+            {"eventId": 1, "subscriptionType": "deal.propertyChange", "objectId": "D1", "occurredAt": 1711234567890_i64,
+             "propertyName": "amount", "propertyValue": "30000"}]}),
+        "cleanup" | "reset" => json!({}),
+        "rep_dashboard" | "commission_periods" => json!({"repId": "rex", "period": "2026-Q1"}),
+        "deal_list" => json!({"ownerRepId": "rex"}),
+        "team_summary" => json!({"period": "2026-Q1"}),
         other => panic!("no arguments for workflow `{other}`: add them to `prepare`"),
     }
 }

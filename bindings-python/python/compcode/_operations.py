@@ -111,6 +111,7 @@ def diff_plans(
     if plan_id is not None:
         input["planId"] = plan_id
     out: Dict[str, Any] = run("diff_plans", input)
+    return out
 
 
 def draws_compute(input: Any) -> Dict[str, Any]:
@@ -134,4 +135,45 @@ def amortization_csv(input: Any) -> Dict[str, Any]:
     """The amortization schedule as CSV: the same input → ``{"csv"}`` (``lineId,repId,month,amount,
     currency`` rows, a ``total`` row per month, a ``grand_total`` row per currency)."""
     out: Dict[str, Any] = run("amortization.csv", input)
+    return out
+
+
+def crm_hubspot_deal(input: Any) -> Dict[str, Any]:
+    """A HubSpot CRM v3 deal object → a deal snapshot: ``{"deal", "mapping": {slug: property}}``
+    (SPEC §19); a mapped property the deal lacks raises ``ValidationError`` naming its path."""
+    out: Dict[str, Any] = run("crm.hubspot.deal", input)
+    return out
+
+
+def crm_hubspot_webhook(input: Any) -> Dict[str, Any]:
+    """A HubSpot webhook batch → deal changes (upsert, owner_change, delete, ignored) and the final
+    snapshots: ``{"events", "mapping", "deals"?}``; all or nothing (SPEC §19)."""
+    out: Dict[str, Any] = run("crm.hubspot.webhook", input)
+    return out
+
+
+def crm_attio_record(input: Any) -> Dict[str, Any]:
+    """An Attio record (typed value lists) → a deal snapshot: ``{"record", "mapping"}`` (SPEC §19)."""
+    out: Dict[str, Any] = run("crm.attio.record", input)
+    return out
+
+
+def crm_attio_webhook(input: Any) -> Dict[str, Any]:
+    """An Attio webhook delivery → deal changes: ``{"payload", "mapping", "records"?, "deals"?,
+    "objectId"?}``; the host passes the fetched records by id; all or nothing (SPEC §19)."""
+    out: Dict[str, Any] = run("crm.attio.webhook", input)
+    return out
+
+
+def crm_attributes(input: Any) -> Dict[str, Any]:
+    """The field catalogue of a CRM schema payload (HubSpot properties or Attio attributes):
+    ``{"provider", "attributes": [{"slug", "label", "type", "options"}]}`` (SPEC §19)."""
+    out: Dict[str, Any] = run("crm.attributes", input)
+    return out
+
+
+def crm_auto_match(input: Any) -> Dict[str, Any]:
+    """Proposes a mapping for the canonical slugs from ``{"attributes"}`` (or ``{"schema"}``):
+    ``{"mapping", "proposals": [{"slug", "attribute", "label", "confidence"}], "unmatched"}``."""
+    out: Dict[str, Any] = run("crm.auto_match", input)
     return out

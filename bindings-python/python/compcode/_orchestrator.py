@@ -389,3 +389,55 @@ class Orchestrator(_NativeOrchestrator):
     ) -> Dict[str, Any]:
         """Goals with progress, days remaining from ``at`` and milestones achieved."""
         return cast(Dict[str, Any], self.call("goals", _args(userId=user_id, goalId=goal_id), actor=actor, at=at))
+
+    # --- SPEC §19: CRM webhooks, read models, maintenance
+
+    def crm_webhook(
+        self,
+        provider: str,
+        mapping: Mapping[str, str],
+        batch: Any,
+        records: Optional[Mapping[str, Any]] = None,
+        object_id: Optional[str] = None,
+        *,
+        actor: Optional[str] = None,
+        at: DateLike,
+    ) -> Dict[str, Any]:
+        """Take a CRM webhook batch directly (SPEC §19): ``provider`` ``"hubspot"`` (``batch`` = the
+        event list or the raw body) or ``"attio"`` (``batch`` = the delivery, ``records`` = the
+        fetched records by id, ``object_id`` = the deals object). Converted all or nothing, then one
+        deal run per deal. Admin or the host."""
+        key = "events" if provider == "hubspot" else "payload"
+        args = _args(provider=provider, mapping=mapping, records=records, objectId=object_id)
+        args[key] = batch
+        return cast(Dict[str, Any], self.call("crm_webhook", args, actor=actor, at=at))
+
+    def rep_dashboard(
+        self, rep_id: str, period: Optional[str] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> Dict[str, Any]:
+        """A rep's dashboard: totalEarnings, dealsClosed, attainment and per-plan deal breakdown."""
+        return cast(Dict[str, Any], self.call("rep_dashboard", _args(repId=rep_id, period=period), actor=actor, at=at))
+
+    def team_summary(self, period: Optional[str] = None, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """One row per rep of the actor's team (managers) or of the workspace (admins); reps are refused."""
+        return cast(Dict[str, Any], self.call("team_summary", _args(period=period), actor=actor, at=at))
+
+    def commission_periods(
+        self, rep_id: Optional[str] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> Dict[str, Any]:
+        """The periods with commission data the actor may read (one rep's with ``rep_id``)."""
+        return cast(Dict[str, Any], self.call("commission_periods", _args(repId=rep_id), actor=actor, at=at))
+
+    def deal_list(
+        self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike
+    ) -> Dict[str, Any]:
+        """Deal snapshots filtered by ``ownerRepId``, ``stage`` and ``period`` (of the close date)."""
+        return cast(Dict[str, Any], self.call("deal_list", {} if filters is None else dict(filters), actor=actor, at=at))
+
+    def cleanup(self, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """Reverse live lines whose deal, plan or rule no longer exists; locked lines are counted, untouched. Admin only."""
+        return cast(Dict[str, Any], self.call("cleanup", {}, actor=actor, at=at))
+
+    def reset(self, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
+        """Wipe the unlocked calculated lines and the unreferenced deal snapshots. Admin only, audited."""
+        return cast(Dict[str, Any], self.call("reset", {}, actor=actor, at=at))

@@ -164,11 +164,17 @@ class Issue(_IssueRequired, total=False):
     suggestion: str
 
 
-class ValidateResult(TypedDict):
-    """What :func:`compcode.validate` returns."""
-
+class _ValidateRequired(TypedDict):
     valid: bool
     errors: List[Issue]
+
+
+class ValidateResult(_ValidateRequired, total=False):
+    """What :func:`compcode.validate` returns; ``warnings`` (``unknown_field`` for a rule
+    measure or condition field outside the document's ``fieldMapping``, SPEC §19) only when
+    there are some."""
+
+    warnings: List[Issue]
 
 
 # --- the orchestrator's results ----------------------------------------------------------------

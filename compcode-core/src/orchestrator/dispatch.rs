@@ -65,6 +65,13 @@ pub const WORKFLOWS: &[&str] = &[
     "set_goal",
     "delete_goal",
     "goals",
+    "crm_webhook",
+    "rep_dashboard",
+    "team_summary",
+    "commission_periods",
+    "deal_list",
+    "cleanup",
+    "reset",
 ];
 
 fn to_json(v: impl Serialize) -> Result<Value> {
@@ -220,6 +227,13 @@ impl<R: Repository> Orchestrator<R> {
             "set_goal" => self.set_goal(actor, body(args, "goal"), at),
             "delete_goal" => to_json(self.delete_goal(actor, arg(args, "goalId")?, at)?),
             "goals" => to_json(self.goals(actor, opt(args, "userId"), opt(args, "goalId"), at)?),
+            "crm_webhook" => self.crm_webhook(actor, args, at),
+            "rep_dashboard" => self.rep_dashboard(actor, arg(args, "repId")?, opt(args, "period"), at),
+            "team_summary" => self.team_summary(actor, opt(args, "period"), at),
+            "commission_periods" => self.commission_periods(actor, opt(args, "repId")),
+            "deal_list" => self.deal_list(actor, args),
+            "cleanup" => self.cleanup(actor, at),
+            "reset" => self.reset(actor, at),
             other => Err(Error::with_details(
                 ErrorCode::NotFound,
                 format!("unknown workflow `{other}`"),

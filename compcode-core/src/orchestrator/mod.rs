@@ -7,6 +7,7 @@
 
 mod dispatch;
 mod plans;
+mod readmodels;
 mod runs;
 mod spark;
 mod statements;

@@ -49,7 +49,7 @@ pub fn validate_op(input: &Value) -> ValidateResult {
     if !read && r.issues.is_empty() {
         r.issue("", "invalid_value", "the rules could not be read");
     }
-    ValidateResult { valid: r.issues.is_empty(), errors: r.issues }
+    ValidateResult { valid: r.issues.is_empty(), errors: r.issues, warnings: Vec::new() }
 }
 
 /// Every issue code the v0 reader reports.
