@@ -432,7 +432,9 @@ class Orchestrator(_NativeOrchestrator):
         self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike
     ) -> Dict[str, Any]:
         """Deal snapshots filtered by ``ownerRepId``, ``stage`` and ``period`` (of the close date)."""
-        return cast(Dict[str, Any], self.call("deal_list", {} if filters is None else dict(filters), actor=actor, at=at))
+        # passed as given: the engine reads it and names what is wrong (``dict(garbage)`` would raise
+        # a bare ValueError before the engine could)
+        return cast(Dict[str, Any], self.call("deal_list", {} if filters is None else filters, actor=actor, at=at))
 
     def cleanup(self, *, actor: Optional[str] = None, at: DateLike) -> Dict[str, Any]:
         """Reverse live lines whose deal, plan or rule no longer exists; locked lines are counted, untouched. Admin only."""
