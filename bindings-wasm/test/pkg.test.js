@@ -14,7 +14,8 @@ const HERE = path.resolve(__dirname, '..');
 const PKG = path.join(HERE, 'pkg');
 const NODE_BINDING = path.resolve(HERE, '../bindings-node');
 const read = (...p) => fs.readFileSync(path.join(...p), 'utf8');
-const MAX_GZIP = 500 * 1024;
+// The budget of scripts/test-wasm.sh (issue #6 targets 500 KiB; over it since SPEC §19–§20, see there).
+const MAX_GZIP = 640 * 1024;
 
 test('index.js and index.d.ts are the Node binding\'s, verbatim', () => {
   assert.strictEqual(read(PKG, 'index.js'), BANNER_INDEX + read(NODE_BINDING, 'index.js'));
