@@ -311,7 +311,7 @@ fn intern_code(c: &str) -> &'static str {
 /// Simulates an already-validated document.
 pub fn simulate_doc(doc: &CalcDoc) -> Result<SimulateResult> {
     let calc = calculate(doc)?;
-    render(doc, &calc)
+    render(doc, calc)
 }
 
 fn opt_plain(d: Option<Decimal>) -> Option<String> {
@@ -323,35 +323,11 @@ pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
     crate::ledger::line_key(doc, l)
 }
 
-fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
+fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
+    // Performance (issue #9): the calculation is consumed, so every line's trace moves into its
+    // event; the per-deal view takes the only copy, and each (deal, rep) breakdown list is moved
+    // (not cloned) into its result.
     let dp = doc.settings.currency_precision;
-    let mut total = Decimal::ZERO;
-    let mut events = Vec::with_capacity(calc.lines.len());
-    for l in &calc.lines {
-        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
-        events.push(Event {
-            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
-            rep_id: doc.reps[l.rep].id.clone(),
-            plan_id: doc.plans[l.plan].plan_id.clone(),
-            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
-            rule_name: l.rule_name.clone(),
-            execution_phase: l.phase.as_str(),
-            period: l.period.to_string(),
-            amount: fmt_money(l.amount, dp),
-            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
-            tier_name: l.tier_name.clone(),
-            rate_applied: opt_plain(l.rate),
-            attainment: opt_plain(l.attainment),
-            base: opt_plain(l.base),
-            credited_value: opt_plain(l.credited),
-            reason: l.reason,
-            provisional: l.provisional,
-            milestone: l.milestone,
-            role: l.role.clone(),
-            idempotency_key: idempotency_key(doc, l),
-            trace: l.trace.clone(),
-        });
-    }
     // CompCode's per-deal view
     let mut by_pair: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
     for &(d, r) in &calc.credited_pairs {
@@ -379,6 +355,34 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
             trace: l.trace.clone(),
         });
     }
+    let mut total = Decimal::ZERO;
+    let mut events = Vec::with_capacity(calc.lines.len());
+    for mut l in calc.lines {
+        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
+        let idempotency_key = idempotency_key(doc, &l);
+        events.push(Event {
+            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
+            rep_id: doc.reps[l.rep].id.clone(),
+            plan_id: doc.plans[l.plan].plan_id.clone(),
+            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
+            rule_name: l.rule_name,
+            execution_phase: l.phase.as_str(),
+            period: l.period.to_string(),
+            amount: fmt_money(l.amount, dp),
+            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
+            tier_name: l.tier_name.take(),
+            rate_applied: opt_plain(l.rate),
+            attainment: opt_plain(l.attainment),
+            base: opt_plain(l.base),
+            credited_value: opt_plain(l.credited),
+            reason: l.reason,
+            provisional: l.provisional,
+            milestone: l.milestone,
+            role: l.role.take(),
+            idempotency_key,
+            trace: l.trace,
+        });
+    }
     for dg in &calc.diagnostics {
         let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };
         if dg.code == "below_floor" {
@@ -402,9 +406,11 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
     let results = by_pair
         .iter()
         .filter(|(k, (_, r))| breakdowns.contains_key(*k) && in_rep_scope(doc, *r))
+        .collect::<Vec<_>>()
+        .into_iter()
         .map(|(k, (d, r))| {
             let deal = &doc.deals[*d];
-            let rb = breakdowns.get(k).cloned().unwrap_or_default();
+            let rb = breakdowns.remove(k).unwrap_or_default();
             let paid: Vec<&RuleBreakdown> = rb.iter().filter(|b| !b.skipped).collect();
             DealResult {
                 deal_id: deal.id.clone(),

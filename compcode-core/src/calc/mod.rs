@@ -431,7 +431,10 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     };
     lines.retain(|l| in_scope(l.rep, l.plan, &l.period));
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
-    lines.sort_by(|a, b| line_key(doc, a).cmp(&line_key(doc, b)));
+    // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
+    // and non-empty, so a rank orders like its id and `None` like the empty id
+    let ranks = Ranks::new(doc);
+    lines.sort_by(|a, b| ranks.line_key(a).cmp(&ranks.line_key(b)));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     diagnostics.sort();
     diagnostics.dedup();
@@ -446,20 +449,48 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
 }
 
-type LineKey<'d> = (Phase, &'d str, &'d str, &'d str, Period, NaiveDate, &'d str, &'d str, Option<u32>);
+type RankedKey<'d> = (Phase, u32, u32, &'d str, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
 
-fn line_key<'d>(doc: &'d CalcDoc, l: &'d Line) -> LineKey<'d> {
-    (
-        l.phase,
-        doc.reps[l.rep].id.as_str(),
-        doc.plans[l.plan].plan_id.as_str(),
-        l.rule_name.as_str(),
-        l.period,
-        l.date,
-        l.deal.map_or("", |d| doc.deals[d].id.as_str()),
-        l.source_rep.map_or("", |s| doc.reps[s].id.as_str()),
-        l.milestone,
-    )
+/// The position of every rep, plan and deal id in id order.
+struct Ranks {
+    reps: Vec<u32>,
+    plans: Vec<u32>,
+    deals: Vec<u32>,
+}
+
+impl Ranks {
+    fn new(doc: &CalcDoc) -> Ranks {
+        fn rank<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
+            let mut order: Vec<u32> = (0..items.len() as u32).collect();
+            order.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
+            let mut out = vec![0; items.len()];
+            for (pos, i) in order.into_iter().enumerate() {
+                out[i as usize] = pos as u32;
+            }
+            out
+        }
+        Ranks {
+            reps: rank(&doc.reps, |r| r.id.as_str()),
+            plans: rank(&doc.plans, |p| p.plan_id.as_str()),
+            deals: rank(&doc.deals, |d| d.id.as_str()),
+        }
+    }
+
+    /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
+    /// milestone).
+    fn line_key<'d>(&self, l: &'d Line) -> RankedKey<'d> {
+        (
+            l.phase,
+            self.reps[l.rep],
+            self.plans[l.plan],
+            l.rule_name.as_str(),
+            l.period,
+            l.date,
+            l.deal.map(|d| self.deals[d]),
+            l.source_rep.map(|s| self.reps[s]),
+            l.milestone,
+        )
+    }
 }
 
 /// A scope period must match the format of at least one rule in scope (`period_mismatch`).

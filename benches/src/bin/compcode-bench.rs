@@ -1,0 +1,65 @@
+//! Driver of the benchmark workload (not a test).
+//!
+//! ```text
+//! compcode-bench gen DEALS [--reps N] [--no-trace]          # the input JSON on stdout
+//! compcode-bench run DEALS [--reps N] [--no-trace]          # time read + calculate + render in memory
+//! ```
+//!
+//! `run` builds the document in memory first (not timed), then times `read_document` (validation)
+//! and `simulate_doc` (calculation and the output objects) separately; it is what
+//! `valgrind --tool=callgrind` profiles.
+use compcode_bench::{generate, generate_json, Workload};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut w = Workload::default();
+    let mut cmd = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--no-trace" => w.trace = false,
+            "--reps" => w.reps = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.reps),
+            "--seed" => w.seed = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.seed),
+            s if cmd.is_none() && !s.starts_with('-') => cmd = Some(s.to_string()),
+            s => w.deals = s.parse().unwrap_or(w.deals),
+        }
+    }
+    match cmd.as_deref() {
+        Some("gen") => println!("{}", generate_json(&w)),
+        Some("run") => {
+            let doc = generate(&w);
+            let t0 = Instant::now();
+            let calc_doc = match compcode_core::validate::read_document(&doc) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1)
+                }
+            };
+            let t1 = Instant::now();
+            let out = match compcode_core::api::simulate_doc(&calc_doc) {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1)
+                }
+            };
+            let t2 = Instant::now();
+            println!(
+                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s; {} events, total {}",
+                w.deals,
+                w.reps,
+                w.trace,
+                (t1 - t0).as_secs_f64(),
+                (t2 - t1).as_secs_f64(),
+                out.events.len(),
+                out.total_commission
+            );
+        }
+        _ => {
+            eprintln!("usage: compcode-bench gen|run DEALS [--reps N] [--no-trace] [--seed S]");
+            std::process::exit(2)
+        }
+    }
+}
