@@ -445,15 +445,15 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
         .collect();
     let diagnostics = calc
         .diagnostics
-        .iter()
+        .into_iter()
         .map(|d| DiagnosticOut {
             code: d.code,
-            deal_id: d.deal_id.clone(),
-            rep_id: d.rep_id.clone(),
-            plan_id: d.plan_id.clone(),
-            rule_name: d.rule_name.clone(),
-            period: d.period.clone(),
-            message: d.message.clone(),
+            deal_id: d.deal_id,
+            rep_id: d.rep_id,
+            plan_id: d.plan_id,
+            rule_name: d.rule_name,
+            period: d.period,
+            message: d.message,
         })
         .collect();
     let assigned_reps = doc

@@ -3,6 +3,7 @@
 //! ```text
 //! compcode-bench gen DEALS [--reps N] [--no-trace]          # the input JSON on stdout
 //! compcode-bench run DEALS [--reps N] [--no-trace]          # time read + calculate + render in memory
+//! compcode-bench totals FILE                                 # simulate a JSON file: totals per rule
 //! ```
 //!
 //! `run` builds the document in memory first (not timed), then times `read_document` (validation)
@@ -26,6 +27,30 @@ fn main() {
         }
     }
     match cmd.as_deref() {
+        Some("totals") => {
+            let file = args.get(1).cloned().unwrap_or_default();
+            let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+                eprintln!("{file}: {e}");
+                std::process::exit(2)
+            });
+            match compcode_core::api::simulate_json(&text) {
+                Ok(out) => {
+                    let mut by_rule = std::collections::BTreeMap::new();
+                    for e in &out.events {
+                        let amount: rust_decimal::Decimal = e.amount.parse().unwrap_or_default();
+                        *by_rule.entry(e.rule_name.clone()).or_insert(rust_decimal::Decimal::ZERO) += amount;
+                    }
+                    for (rule, amount) in by_rule {
+                        println!("{rule:<22} {amount}");
+                    }
+                    println!("{:<22} {}", "total", out.total_commission);
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1)
+                }
+            }
+        }
         Some("gen") => println!("{}", generate_json(&w)),
         Some("run") => {
             let doc = generate(&w);
