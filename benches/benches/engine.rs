@@ -39,7 +39,8 @@ fn simulate(c: &mut Criterion) {
             let mut doc = None;
             let name = format!("{deals}{}", if trace { "" } else { "/no_trace" });
             g.bench_function(name, |b| {
-                let doc = doc.get_or_insert_with(|| read_document(&workload(deals, trace)).expect("the workload is valid"));
+                let doc =
+                    doc.get_or_insert_with(|| read_document(&workload(deals, trace)).expect("the workload is valid"));
                 b.iter(|| black_box(api::simulate_doc(black_box(doc))))
             });
         }
