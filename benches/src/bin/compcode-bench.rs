@@ -3,6 +3,7 @@
 //! ```text
 //! compcode-bench gen DEALS [--reps N] [--no-trace]          # the input JSON on stdout
 //! compcode-bench run DEALS [--reps N] [--no-trace]          # time read + calculate + render in memory
+//! compcode-bench upsert DEALS [--reps N]                   # a store of DEALS deals, then time 3 deal upserts
 //! compcode-bench totals FILE                                 # simulate a JSON file: totals per rule
 //! ```
 //!
@@ -48,6 +49,32 @@ fn main() {
                 Err(e) => {
                     eprintln!("{e}");
                     std::process::exit(1)
+                }
+            }
+        }
+        Some("upsert") => {
+            use compcode_core::memory::MemoryRepository;
+            use compcode_core::orchestrator::{Actor, Orchestrator};
+            let at = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap_or_default();
+            w.trace = false;
+            let t0 = Instant::now();
+            let mut o = Orchestrator::new(MemoryRepository::new());
+            if let Err(e) = o.import_document(&Actor::System, &generate(&w), at) {
+                eprintln!("{e}");
+                std::process::exit(1)
+            }
+            println!("import of {} deals: {:.3} s", w.deals, t0.elapsed().as_secs_f64());
+            for n in 0..3 {
+                let snap = serde_json::json!({"id": "D0", "name": "Deal 0", "stage": "closed_won",
+                    "amount": format!("{}.00", 50_000 + n), "closeDate": "2026-02-10", "ownerRepId": "rep0",
+                    "fields": {"region": "EMEA", "product": "Platform"}});
+                let t = Instant::now();
+                match o.upsert_deal(&Actor::System, snap, at) {
+                    Ok(r) => println!("upsert: {:.3} s ({} updated)", t.elapsed().as_secs_f64(), r.events_updated),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        std::process::exit(1)
+                    }
                 }
             }
         }

@@ -17,6 +17,8 @@
 
 mod cascade;
 mod index;
+#[cfg(feature = "parallel")]
+mod parallel;
 mod per_deal;
 mod periodic;
 mod pricing;
@@ -389,6 +391,9 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     check_currencies(&ctx, per_deal_groups.iter().chain(periodic_groups.iter()))?;
 
     let mut lines = Vec::new();
+    #[cfg(feature = "parallel")]
+    parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
+    #[cfg(not(feature = "parallel"))]
     for (key, entries) in per_deal_groups.iter_mut() {
         per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
     }
