@@ -5,7 +5,8 @@
 #
 #   bash scripts/bench.sh [deals=100000] [runs=3]
 #
-# Native Rust is measured in memory (document already built; read/validate + simulate), the
+# Times are the median CPU time (user + system) of the measured call, steadier than the wall
+# clock on a shared machine. Native Rust is measured in memory (document already built; read/validate + simulate), the
 # bindings end to end from their own objects (dicts / JS objects in, objects out), the baseline
 # the same way. A binding that is not built is reported as "not built": build it with
 # scripts/test-python.sh (activates bindings-python/.venv), scripts/test-node.sh,
@@ -22,10 +23,10 @@ INPUT="$(mktemp "${TMPDIR:-/tmp}/compcode-bench-XXXXXX.json")"
 trap 'rm -f "$INPUT"' EXIT
 "$BIN" gen "$DEALS" --no-trace > "$INPUT"
 
-# native: median of RUNS in-memory runs ("... read X s, simulate Y s; ...")
+# native: median of RUNS in-memory runs, CPU time of read + simulate ("... cpu X s; ...")
 native=()
 for _ in $(seq "$RUNS"); do
-  native+=("$("$BIN" run "$DEALS" --no-trace | sed -E 's/.*read ([0-9.]+) s, simulate ([0-9.]+) s.*/\1 \2/' | awk '{printf "%.1f", ($1 + $2) * 1000}')")
+  native+=("$("$BIN" run "$DEALS" --no-trace | sed -E 's/.*cpu ([0-9.]+) s.*/\1/' | awk '{printf "%.1f", $1 * 1000}')")
 done
 NATIVE_MS="$(printf '%s\n' "${native[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")"
 
@@ -43,7 +44,7 @@ base = py["baseline_ms"]
 rows = [("native Rust (in memory)", native), ("Python wheel", py["wheel_ms"]), ("Node addon", js["node_ms"]),
         ("WASM (Node)", js["wasm_ms"]), ("pure-Python decimal", base)]
 print(f"workload: simulate, {int(deals):,} deals x 3 rules + cascade, 1,000 reps, traces off (total {py['total']})")
-print(f"{'engine':<26}{'median ms':>12}{'x faster than pure Python':>28}")
+print(f"{'engine':<26}{'CPU ms':>12}{'x faster than pure Python':>28}")
 for name, ms in rows:
     if ms is None:
         print(f"{name:<26}{'not built':>12}{'':>28}")

@@ -2,7 +2,7 @@
 
     python3 benches/python/harness.py INPUT.json [runs=3]
 
-Times, on the same already-loaded document (Python dicts in, Python objects out), the pure-Python
+Times (CPU time of the process), on the same already-loaded document (Python dicts in, Python objects out), the pure-Python
 baseline (`baseline.calculate`) and, when the `compcode` wheel is importable, `compcode.simulate`.
 Checks that both give the same total, then prints one JSON line:
 {"baseline_ms": median, "wheel_ms": median or null, "total": "..."}.
@@ -19,11 +19,12 @@ import baseline  # noqa: E402
 
 
 def median_ms(fn, runs):
+    """Median CPU time of the process (steadier than the wall clock on a shared machine)."""
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
+        t = time.process_time()
         fn()
-        times.append((time.perf_counter() - t) * 1000)
+        times.append((time.process_time() - t) * 1000)
     return statistics.median(times)
 
 

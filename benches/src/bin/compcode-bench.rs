@@ -13,6 +13,16 @@
 use compcode_bench::{generate, generate_json, Workload};
 use std::time::Instant;
 
+/// CPU time of this process (user + system) in seconds, from /proc/self/stat (Linux; `None`
+/// elsewhere). On a shared machine it is steadier than the wall clock. Ticks are 1/100 s.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut w = Workload::default();
@@ -81,6 +91,7 @@ fn main() {
         Some("gen") => println!("{}", generate_json(&w)),
         Some("run") => {
             let doc = generate(&w);
+            let c0 = cpu_seconds();
             let t0 = Instant::now();
             let calc_doc = match compcode_core::validate::read_document(&doc) {
                 Ok(d) => d,
@@ -98,8 +109,12 @@ fn main() {
                 }
             };
             let t2 = Instant::now();
+            let cpu = match (c0, cpu_seconds()) {
+                (Some(a), Some(b)) => b - a,
+                _ => f64::NAN,
+            };
             println!(
-                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s; {} events, total {}",
+                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s, cpu {cpu:.2} s; {} events, total {}",
                 w.deals,
                 w.reps,
                 w.trace,
