@@ -325,8 +325,8 @@ pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
 
 fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
     // Performance (issue #9): the calculation is consumed, so every line's trace moves into its
-    // event; the per-deal view takes the only copy, and each (deal, rep) breakdown list is moved
-    // (not cloned) into its result.
+    // event; the per-deal view takes the only copy and the event's strings, and each (deal, rep)
+    // breakdown list is moved (not cloned) into its result.
     let dp = doc.settings.currency_precision;
     // CompCode's per-deal view
     let mut by_pair: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
@@ -336,36 +336,17 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
     let mut breakdowns: BTreeMap<(&str, &str), Vec<RuleBreakdown>> = BTreeMap::new();
     let mut totals: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
     let mut eligible_deals = BTreeSet::new();
-    for l in calc.lines.iter().filter(|l| l.phase == Phase::PerDeal) {
-        let Some(d) = l.deal else { continue };
-        let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
-        eligible_deals.insert(d);
-        let slot = totals.entry(key).or_default();
-        *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
-        breakdowns.entry(key).or_default().push(RuleBreakdown {
-            rule_name: l.rule_name.clone(),
-            plan_id: Some(doc.plans[l.plan].plan_id.clone()),
-            amount: Some(fmt_money(l.amount, dp)),
-            tier_name: l.tier_name.clone(),
-            rate_applied: opt_plain(l.rate),
-            attainment: opt_plain(l.attainment),
-            rule_period: Some(l.period.to_string()),
-            skipped: false,
-            reason: l.reason.map(str::to_string),
-            trace: l.trace.clone(),
-        });
-    }
     let mut total = Decimal::ZERO;
     let mut events = Vec::with_capacity(calc.lines.len());
     for mut l in calc.lines {
         total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
         let idempotency_key = idempotency_key(doc, &l);
-        events.push(Event {
+        let event = Event {
             deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
             rep_id: doc.reps[l.rep].id.clone(),
             plan_id: doc.plans[l.plan].plan_id.clone(),
             plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
-            rule_name: l.rule_name,
+            rule_name: std::mem::take(&mut l.rule_name),
             execution_phase: l.phase.as_str(),
             period: l.period.to_string(),
             amount: fmt_money(l.amount, dp),
@@ -380,8 +361,29 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             milestone: l.milestone,
             role: l.role.take(),
             idempotency_key,
-            trace: l.trace,
-        });
+            trace: Vec::new(),
+        };
+        // the per-deal view repeats the event's strings (cloned, not formatted again) and takes
+        // the only copy of the trace
+        if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
+            let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
+            eligible_deals.insert(d);
+            let slot = totals.entry(key).or_default();
+            *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
+            breakdowns.entry(key).or_default().push(RuleBreakdown {
+                rule_name: event.rule_name.clone(),
+                plan_id: Some(event.plan_id.clone()),
+                amount: Some(event.amount.clone()),
+                tier_name: event.tier_name.clone(),
+                rate_applied: event.rate_applied.clone(),
+                attainment: event.attainment.clone(),
+                rule_period: Some(event.period.clone()),
+                skipped: false,
+                reason: l.reason.map(str::to_string),
+                trace: l.trace.clone(),
+            });
+        }
+        events.push(Event { trace: l.trace, ..event });
     }
     for dg in &calc.diagnostics {
         let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };

@@ -441,7 +441,8 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     let ranks = Ranks::new(doc);
     lines.sort_by(|a, b| ranks.line_key(a).cmp(&ranks.line_key(b)));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
-    diagnostics.sort();
+    // equal diagnostics are identical (Ord over every field), so an unstable sort gives the same list
+    diagnostics.sort_unstable();
     diagnostics.dedup();
     quotas.sort_by(|a, b| {
         (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
