@@ -13,14 +13,14 @@
 use compcode_bench::{generate, generate_json, Workload};
 use std::time::Instant;
 
-/// CPU time of this process (user + system) in seconds, from /proc/self/stat (Linux; `None`
-/// elsewhere). On a shared machine it is steadier than the wall clock. Ticks are 1/100 s.
-fn cpu_seconds() -> Option<f64> {
+/// CPU time of this process (user + system), from /proc/self/stat (Linux; `None` elsewhere).
+/// On a shared machine it is steadier than the wall clock. Ticks are 1/100 s.
+fn cpu_time() -> Option<std::time::Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
 }
 
 fn main() {
@@ -91,7 +91,7 @@ fn main() {
         Some("gen") => println!("{}", generate_json(&w)),
         Some("run") => {
             let doc = generate(&w);
-            let c0 = cpu_seconds();
+            let c0 = cpu_time();
             let t0 = Instant::now();
             let calc_doc = match compcode_core::validate::read_document(&doc) {
                 Ok(d) => d,
@@ -109,8 +109,8 @@ fn main() {
                 }
             };
             let t2 = Instant::now();
-            let cpu = match (c0, cpu_seconds()) {
-                (Some(a), Some(b)) => b - a,
+            let cpu = match (c0, cpu_time()) {
+                (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
                 _ => f64::NAN,
             };
             println!(
