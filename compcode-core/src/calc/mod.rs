@@ -362,6 +362,11 @@ pub(crate) fn measure_value(deal: &Deal, measure: &str) -> Option<Decimal> {
 /// assert_eq!(calc.lines[0].amount.to_string(), "100.00");
 /// ```
 pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
+    calculate_with(doc, cfg!(feature = "parallel"))
+}
+
+/// [`calculate`], the per_deal groups on every core when `parallel` (feature `parallel` only).
+pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculation> {
     let ix = Index::new(doc);
     if let Some(p) = &doc.scope.plan_id {
         if ix.plan(p).is_none() {
@@ -392,10 +397,20 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
 
     let mut lines = Vec::new();
     #[cfg(feature = "parallel")]
-    parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
+    let sequential = !parallel;
     #[cfg(not(feature = "parallel"))]
-    for (key, entries) in per_deal_groups.iter_mut() {
-        per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+    let sequential = {
+        let _ = parallel;
+        true
+    };
+    #[cfg(feature = "parallel")]
+    if parallel {
+        parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
+    }
+    if sequential {
+        for (key, entries) in per_deal_groups.iter_mut() {
+            per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+        }
     }
     for (key, entries) in periodic_groups.iter_mut() {
         periodic::run_group(&mut ctx, *key, entries, &mut lines)?;

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// Below this many entries the threads cost more than they save.
 const MIN_ENTRIES: usize = 4096;
 
+#[cfg(test)]
+mod tests;
+
 type Group<'g, 'a> = (&'g GroupKey<'a>, &'g mut Vec<Entry<'a>>);
 
 pub(crate) fn per_deal_groups<'a>(
