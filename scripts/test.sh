@@ -22,6 +22,9 @@ step "cargo test (unit, doc, spec-fixtures, properties)"
 cargo test --workspace 2>&1 | tee target/test-output.log
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.log | awk '{s+=$4} END {print s+0}')
 
+step "benchmark baseline (pure-Python decimal plan = hand numbers = the engine)"
+python3 -m unittest discover -s benches/python
+
 step "CLI on the examples"
 cargo build --release -p compcode-cli
 for f in examples/*.json; do

@@ -332,7 +332,7 @@ fn intern_code(c: &str) -> &'static str {
 /// Simulates an already-validated document.
 pub fn simulate_doc(doc: &CalcDoc) -> Result<SimulateResult> {
     let calc = calculate(doc)?;
-    render(doc, &calc)
+    render(doc, calc)
 }
 
 fn opt_plain(d: Option<Decimal>) -> Option<String> {
@@ -344,41 +344,13 @@ pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
     crate::ledger::line_key(doc, l)
 }
 
-fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
+fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
+    // Performance (issue #9): the calculation is consumed, so every line's trace moves into its
+    // event; the per-deal view takes the only copy and the event's strings, and each (deal, rep)
+    // breakdown list is moved (not cloned) into its result.
     let dp = doc.settings.currency_precision;
-    let mut total = Decimal::ZERO;
-    let mut events = Vec::with_capacity(calc.lines.len());
-    for l in &calc.lines {
-        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
-        events.push(Event {
-            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
-            rep_id: doc.reps[l.rep].id.clone(),
-            plan_id: doc.plans[l.plan].plan_id.clone(),
-            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
-            rule_name: l.rule_name.clone(),
-            execution_phase: l.phase.as_str(),
-            period: l.period.to_string(),
-            amount: fmt_money(l.amount, dp),
-            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
-            tier_name: l.tier_name.clone(),
-            rate_applied: opt_plain(l.rate),
-            attainment: opt_plain(l.attainment),
-            base: opt_plain(l.base),
-            credited_value: opt_plain(l.credited),
-            reason: l.reason,
-            provisional: l.provisional,
-            milestone: l.milestone,
-            role: l.role.clone(),
-            idempotency_key: idempotency_key(doc, l),
-            trace: l.trace.clone(),
-            currency: crate::fx::line_currency(doc, l.plan, l.version),
-            installment: l.installment.as_ref().map(|i| {
-                serde_json::json!({"index": i.index, "of": i.count, "percent": fmt_plain(i.percent),
-                    "releaseDate": i.release_date.map(|d| d.to_string())})
-            }),
-            held: l.installment.as_ref().map(|i| i.held),
-        });
-    }
+    // SPEC §20 draws read the lines' earnings, so they are worked out before the lines move
+    let draws = crate::draws::draws_section(doc, &calc)?;
     // CompCode's per-deal view
     let mut by_pair: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
     for &(d, r) in &calc.credited_pairs {
@@ -387,24 +359,60 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
     let mut breakdowns: BTreeMap<(&str, &str), Vec<RuleBreakdown>> = BTreeMap::new();
     let mut totals: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
     let mut eligible_deals = BTreeSet::new();
-    for l in calc.lines.iter().filter(|l| l.phase == Phase::PerDeal) {
-        let Some(d) = l.deal else { continue };
-        let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
-        eligible_deals.insert(d);
-        let slot = totals.entry(key).or_default();
-        *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
-        breakdowns.entry(key).or_default().push(RuleBreakdown {
-            rule_name: l.rule_name.clone(),
-            plan_id: Some(doc.plans[l.plan].plan_id.clone()),
-            amount: Some(fmt_money(l.amount, dp)),
-            tier_name: l.tier_name.clone(),
+    let mut total = Decimal::ZERO;
+    let mut events = Vec::with_capacity(calc.lines.len());
+    for mut l in calc.lines {
+        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
+        let idempotency_key = idempotency_key(doc, &l);
+        let event = Event {
+            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
+            rep_id: doc.reps[l.rep].id.clone(),
+            plan_id: doc.plans[l.plan].plan_id.clone(),
+            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
+            rule_name: std::mem::take(&mut l.rule_name),
+            execution_phase: l.phase.as_str(),
+            period: l.period.to_string(),
+            amount: fmt_money(l.amount, dp),
+            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
+            tier_name: l.tier_name.take(),
             rate_applied: opt_plain(l.rate),
             attainment: opt_plain(l.attainment),
-            rule_period: Some(l.period.to_string()),
-            skipped: false,
-            reason: l.reason.map(str::to_string),
-            trace: l.trace.clone(),
-        });
+            base: opt_plain(l.base),
+            credited_value: opt_plain(l.credited),
+            reason: l.reason,
+            provisional: l.provisional,
+            milestone: l.milestone,
+            role: l.role.take(),
+            idempotency_key,
+            trace: Vec::new(),
+            currency: crate::fx::line_currency(doc, l.plan, l.version),
+            installment: l.installment.as_ref().map(|i| {
+                serde_json::json!({"index": i.index, "of": i.count, "percent": fmt_plain(i.percent),
+                    "releaseDate": i.release_date.map(|d| d.to_string())})
+            }),
+            held: l.installment.as_ref().map(|i| i.held),
+        };
+        // the per-deal view repeats the event's strings (cloned, not formatted again) and takes
+        // the only copy of the trace
+        if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
+            let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
+            eligible_deals.insert(d);
+            let slot = totals.entry(key).or_default();
+            *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
+            breakdowns.entry(key).or_default().push(RuleBreakdown {
+                rule_name: event.rule_name.clone(),
+                plan_id: Some(event.plan_id.clone()),
+                amount: Some(event.amount.clone()),
+                tier_name: event.tier_name.clone(),
+                rate_applied: event.rate_applied.clone(),
+                attainment: event.attainment.clone(),
+                rule_period: Some(event.period.clone()),
+                skipped: false,
+                reason: l.reason.map(str::to_string),
+                trace: l.trace.clone(),
+            });
+        }
+        events.push(Event { trace: l.trace, ..event });
     }
     for dg in &calc.diagnostics {
         let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };
@@ -429,9 +437,11 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
     let results = by_pair
         .iter()
         .filter(|(k, (_, r))| breakdowns.contains_key(*k) && in_rep_scope(doc, *r))
+        .collect::<Vec<_>>()
+        .into_iter()
         .map(|(k, (d, r))| {
             let deal = &doc.deals[*d];
-            let rb = breakdowns.get(k).cloned().unwrap_or_default();
+            let rb = breakdowns.remove(k).unwrap_or_default();
             let paid: Vec<&RuleBreakdown> = rb.iter().filter(|b| !b.skipped).collect();
             DealResult {
                 deal_id: deal.id.clone(),
@@ -466,15 +476,15 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
         .collect();
     let diagnostics = calc
         .diagnostics
-        .iter()
+        .into_iter()
         .map(|d| DiagnosticOut {
             code: d.code,
-            deal_id: d.deal_id.clone(),
-            rep_id: d.rep_id.clone(),
-            plan_id: d.plan_id.clone(),
-            rule_name: d.rule_name.clone(),
-            period: d.period.clone(),
-            message: d.message.clone(),
+            deal_id: d.deal_id,
+            rep_id: d.rep_id,
+            plan_id: d.plan_id,
+            rule_name: d.rule_name,
+            period: d.period,
+            message: d.message,
         })
         .collect();
     let assigned_reps = doc
@@ -496,7 +506,7 @@ fn render(doc: &CalcDoc, calc: &Calculation) -> Result<SimulateResult> {
         results,
         quotas,
         diagnostics,
-        draws: crate::draws::draws_section(doc, calc)?,
+        draws,
     })
 }
 

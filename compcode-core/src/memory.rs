@@ -50,6 +50,10 @@ impl Repository for MemoryRepository {
             .unwrap_or_default())
     }
 
+    fn count(&self, collection: Collection, query: &Query) -> Result<usize> {
+        Ok(self.data.get(&collection).map_or(0, |c| c.values().filter(|r| query.matches(r)).count()))
+    }
+
     fn commit(&mut self, writes: Vec<Write>) -> Result<()> {
         let fail_after = self.fail_after.take();
         // apply in place with an undo log; on any failure, roll back

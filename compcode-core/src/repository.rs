@@ -190,6 +190,17 @@ pub trait Repository {
     fn list(&self, collection: Collection, query: &Query) -> Result<Vec<Record>>;
     /// Applies every write or none. A failed version check is `CONFLICT`.
     fn commit(&mut self, writes: Vec<Write>) -> Result<()>;
+    /// How many records match the query. The default lists them; a store can count without
+    /// reading (a deal run counts the history rows, issue #9).
+    ///
+    /// ```
+    /// use compcode_core::memory::MemoryRepository;
+    /// use compcode_core::repository::{Collection, Query, Repository};
+    /// assert_eq!(MemoryRepository::new().count(Collection::History, &Query::all()).unwrap(), 0);
+    /// ```
+    fn count(&self, collection: Collection, query: &Query) -> Result<usize> {
+        Ok(self.list(collection, query)?.len())
+    }
 }
 
 /// The `CONFLICT` a store returns for a failed version check.

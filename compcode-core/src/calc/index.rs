@@ -20,6 +20,7 @@ type Families<'a> = Vec<(&'a str, Vec<(usize, usize)>)>;
 pub(crate) type QuotaMap<'a> = BTreeMap<(usize, usize, &'a str, Period), QuotaUse>;
 
 /// Indexes over a document.
+#[derive(Clone)]
 pub struct Index<'a> {
     doc: &'a CalcDoc,
     reps: HashMap<&'a str, usize>,

@@ -17,6 +17,8 @@
 
 mod cascade;
 mod index;
+#[cfg(feature = "parallel")]
+mod parallel;
 mod per_deal;
 mod periodic;
 mod pricing;
@@ -362,6 +364,11 @@ pub(crate) fn measure_value(deal: &Deal, measure: &str) -> Option<Decimal> {
 /// assert_eq!(calc.lines[0].amount.to_string(), "100.00");
 /// ```
 pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
+    calculate_with(doc, cfg!(feature = "parallel"))
+}
+
+/// [`calculate`], the per_deal groups on every core when `parallel` (feature `parallel` only).
+pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculation> {
     let ix = Index::new(doc);
     if let Some(p) = &doc.scope.plan_id {
         if ix.plan(p).is_none() {
@@ -391,8 +398,21 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     check_currencies(&ctx, per_deal_groups.iter().chain(periodic_groups.iter()))?;
 
     let mut lines = Vec::new();
-    for (key, entries) in per_deal_groups.iter_mut() {
-        per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+    #[cfg(feature = "parallel")]
+    let sequential = !parallel;
+    #[cfg(not(feature = "parallel"))]
+    let sequential = {
+        let _ = parallel;
+        true
+    };
+    #[cfg(feature = "parallel")]
+    if parallel {
+        parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
+    }
+    if sequential {
+        for (key, entries) in per_deal_groups.iter_mut() {
+            per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+        }
     }
     for (key, entries) in periodic_groups.iter_mut() {
         periodic::run_group(&mut ctx, *key, entries, &mut lines)?;
@@ -433,13 +453,17 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     };
     lines.retain(|l| in_scope(l.rep, l.plan, &l.period));
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
-    lines.sort_by(|a, b| line_key(doc, a).cmp(&line_key(doc, b)));
+    // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
+    // and non-empty, so a rank orders like its id and `None` like the empty id
+    let ranks = Ranks::new(doc);
+    lines.sort_by(|a, b| ranks.line_key(a).cmp(&ranks.line_key(b)));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation { lines, diagnostics: Vec::new(), quotas: Vec::new(), total_deals, credited_pairs };
     crate::fx::annotate(doc, &mut calc); // SPEC §20: explain FX conversions
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
-    diagnostics.sort();
+    // equal diagnostics are identical (Ord over every field), so an unstable sort gives the same list
+    diagnostics.sort_unstable();
     diagnostics.dedup();
     quotas.sort_by(|a, b| {
         (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
@@ -452,20 +476,48 @@ pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
 }
 
-type LineKey<'d> = (Phase, &'d str, &'d str, &'d str, Period, NaiveDate, &'d str, &'d str, Option<u32>);
+type RankedKey<'d> = (Phase, u32, u32, &'d str, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
 
-fn line_key<'d>(doc: &'d CalcDoc, l: &'d Line) -> LineKey<'d> {
-    (
-        l.phase,
-        doc.reps[l.rep].id.as_str(),
-        doc.plans[l.plan].plan_id.as_str(),
-        l.rule_name.as_str(),
-        l.period,
-        l.date,
-        l.deal.map_or("", |d| doc.deals[d].id.as_str()),
-        l.source_rep.map_or("", |s| doc.reps[s].id.as_str()),
-        l.milestone,
-    )
+/// The position of every rep, plan and deal id in id order.
+struct Ranks {
+    reps: Vec<u32>,
+    plans: Vec<u32>,
+    deals: Vec<u32>,
+}
+
+impl Ranks {
+    fn new(doc: &CalcDoc) -> Ranks {
+        fn rank<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
+            let mut order: Vec<u32> = (0..items.len() as u32).collect();
+            order.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
+            let mut out = vec![0; items.len()];
+            for (pos, i) in order.into_iter().enumerate() {
+                out[i as usize] = pos as u32;
+            }
+            out
+        }
+        Ranks {
+            reps: rank(&doc.reps, |r| r.id.as_str()),
+            plans: rank(&doc.plans, |p| p.plan_id.as_str()),
+            deals: rank(&doc.deals, |d| d.id.as_str()),
+        }
+    }
+
+    /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
+    /// milestone).
+    fn line_key<'d>(&self, l: &'d Line) -> RankedKey<'d> {
+        (
+            l.phase,
+            self.reps[l.rep],
+            self.plans[l.plan],
+            l.rule_name.as_str(),
+            l.period,
+            l.date,
+            l.deal.map(|d| self.deals[d]),
+            l.source_rep.map(|s| self.reps[s]),
+            l.milestone,
+        )
+    }
 }
 
 /// A scope period must match the format of at least one rule in scope (`period_mismatch`).

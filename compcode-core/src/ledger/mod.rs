@@ -147,9 +147,30 @@ impl Event {
 /// ```
 /// use compcode_core::ledger::key_of;
 /// assert_eq!(key_of(&["D1", "alice", "ae", "Revenue Commission"]), r#"["D1","alice","ae","Revenue Commission"]"#);
+/// // exactly serde_json's text, escapes included
+/// for parts in [vec!["a\"b", "c\\d", "e\nf\u{1}", "é\u{7f}"], vec![], vec![""]] {
+///     assert_eq!(key_of(&parts), serde_json::to_string(&parts).unwrap());
+/// }
 /// ```
 pub fn key_of(parts: &[&str]) -> String {
-    serde_json::to_string(parts).unwrap_or_default()
+    // Hot path of every rendered line (issue #9): a part with nothing to escape is copied as
+    // is; any other part goes through serde_json, so the text is exactly serde_json's.
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 3).sum::<usize>() + 2);
+    out.push('[');
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if p.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            out.push_str(&serde_json::to_string(p).unwrap_or_default());
+        } else {
+            out.push('"');
+            out.push_str(p);
+            out.push('"');
+        }
+    }
+    out.push(']');
+    out
 }
 
 /// The idempotency key of a calculated line (an installment of a payout schedule appends
@@ -165,8 +186,11 @@ pub fn line_key(doc: &CalcDoc, l: &Line) -> String {
 fn base_line_key(doc: &CalcDoc, l: &Line) -> String {
     let plan = doc.plans[l.plan].plan_id.as_str();
     let rep = doc.reps[l.rep].id.as_str();
-    let period = l.period.to_string();
     let deal = l.deal.map_or("", |d| doc.deals[d].id.as_str());
+    let period = match l.phase {
+        Phase::PerDeal => String::new(),
+        _ => l.period.to_string(),
+    };
     match l.phase {
         // a milestone payment adds its milestone; a missing one is left out (SPEC §18.20)
         Phase::PerDeal => match l.milestone {

@@ -330,7 +330,7 @@ impl<R: Repository> Orchestrator<R> {
         // writes: events (version-checked), clawbacks, history rows
         let versions: HashMap<&str, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.as_str(), *v)).collect();
         let mut writes = Vec::new();
-        let history_base = self.repo.list(Collection::History, &Query::all())?.len();
+        let history_base = self.repo.count(Collection::History, &Query::all())?;
         let mut hist_n = 0usize;
         let mut history = |key: &str,
                            change: &str,
