@@ -32,10 +32,12 @@ WASM_PROFILE=(CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=0)
 # Issue #6's target is 500 KiB gzipped; the module met it (406 KiB) until SPEC §19–§20 (CRM
 # adapters, analysis, diff, read models, draws, FX, schedules, amortization) added ~40 % more code:
-# 621 KiB now. Tried: opt-level z 615 KiB (and ~35 % slower); Debian's wasm-opt 108 -Oz breaks or
-# grows the module. The budget is 640 KiB until a browser-only module (the preview page's
-# operations) brings the page back under 500 — an open item in the issue notes.
+# 621 KiB now (tried: opt-level z 615 KiB and ~35 % slower; Debian's wasm-opt 108 -Oz breaks or
+# grows the module). So the browser page gets its own module: compcode-wasm's `preview` feature
+# (the page's operations only, ~290 KiB), held to issue #6's 500 KiB; the full npm module has a
+# budget of 640 KiB so that growth stays visible.
 MAX_GZIP_KIB=640
+PREVIEW_MAX_GZIP_KIB=500
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
@@ -136,6 +138,11 @@ if ! cargo test --locked -p compcode-wasm --quiet >target/test-wasm-rust.log 2>&
   echo "test-wasm: cargo test -p compcode-wasm failed" >&2
   exit 1
 fi
+if ! cargo test --locked -p compcode-wasm --features preview --quiet >>target/test-wasm-rust.log 2>&1; then
+  cat target/test-wasm-rust.log >&2
+  echo "test-wasm: cargo test -p compcode-wasm --features preview failed" >&2
+  exit 1
+fi
 grep -E '^test result' target/test-wasm-rust.log
 rustpassed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-wasm-rust.log | awk '{s+=$4} END {print s+0}')
 
@@ -151,6 +158,18 @@ gz=$(gzip -9 -c "$MOD" | wc -c)
 echo "module size: $raw bytes raw ($((raw / 1024)) KiB), $gz bytes gzip -9 ($((gz / 1024)) KiB); limit ${MAX_GZIP_KIB} KiB gzipped"
 if [ "$gz" -gt $((MAX_GZIP_KIB * 1024)) ]; then
   echo "test-wasm: the module is larger than ${MAX_GZIP_KIB} KiB gzipped" >&2
+  exit 1
+fi
+
+step "the preview page's module (--features preview: simulate, validate, diff_plans, analyze_plan, templates)"
+wasm_cargo build --locked --release -p compcode-wasm --features preview
+node bindings-wasm/build.js --preview "$WASM"
+PMOD=bindings-wasm/demo/pkg/compcode_wasm_bg.wasm
+praw=$(stat -c %s "$PMOD")
+pgz=$(gzip -9 -c "$PMOD" | wc -c)
+echo "preview module size: $praw bytes raw ($((praw / 1024)) KiB), $pgz bytes gzip -9 ($((pgz / 1024)) KiB); limit ${PREVIEW_MAX_GZIP_KIB} KiB gzipped"
+if [ "$pgz" -gt $((PREVIEW_MAX_GZIP_KIB * 1024)) ]; then
+  echo "test-wasm: the preview module is larger than ${PREVIEW_MAX_GZIP_KIB} KiB gzipped" >&2
   exit 1
 fi
 
@@ -187,5 +206,5 @@ if [ -n "${BENCH:-}" ]; then
 fi
 
 echo
-echo "wasm: $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzipped; Rust ${rustpassed}, Node suite on WASM ${nodepassed}, bindings-wasm ${wasmpassed} ($(($(date +%s) - started)) s)"
+echo "wasm: $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzipped (preview page: $((pgz / 1024)) KiB); Rust ${rustpassed}, Node suite on WASM ${nodepassed}, bindings-wasm ${wasmpassed} ($(($(date +%s) - started)) s)"
 echo "wasm tests: $((rustpassed + nodepassed + wasmpassed)) passed, 0 failed"

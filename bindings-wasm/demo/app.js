@@ -2,7 +2,9 @@
 // Every change (plan text, a CSV, a tier rate) rebuilds the calculation document and runs
 // `simulate` again; the numbers shown are the engine's decimal strings (sums per rep are added
 // exactly, with BigInt), never binary floating point. Only the chart's geometry uses JS numbers.
-import compcode, { CompcodeError } from '../pkg/web/index.js';
+// The page's own module (demo/pkg, compcode-wasm's `preview` build: the page's operations only,
+// less than half the full module); the full package's web build works the same: ../pkg/web/index.js
+import compcode, { CompcodeError } from './pkg/index.js';
 import { dealsFromCsv, quotasFromCsv } from './csv.js';
 
 const $ = (sel) => document.querySelector(sel);

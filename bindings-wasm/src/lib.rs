@@ -159,10 +159,39 @@ fn run(operation: &str, input: &str, host_issues: Option<&str>) -> Result<String
     let text = match operation {
         "simulate" => serde_json::to_string(&api::simulate(&value)?),
         "validate" => serde_json::to_string(&api::validate(&value)),
-        other => serde_json::to_string(&api::run(other, &value)?),
+        other => serde_json::to_string(&run_value(other, &value)?),
     };
     text.map_err(|e| Error::new(ErrorCode::InternalError, format!("could not serialize the result: {e}")))
 }
+
+/// Every operation of `compcode_core::api::run`.
+#[cfg(not(feature = "preview"))]
+fn run_value(operation: &str, value: &Value) -> Result<Value, Error> {
+    api::run(operation, value)
+}
+
+/// The operations the plan preview page calls (feature `preview`: the browser-only module of
+/// `bindings-wasm/demo/`, which leaves the ledger, CRM, Spark, CommissionFlow and v0 code out so
+/// the page downloads less than half the full module). Any other operation is `NOT_FOUND`.
+#[cfg(feature = "preview")]
+fn run_value(operation: &str, value: &Value) -> Result<Value, Error> {
+    match operation {
+        "diff_plans" => compcode_core::diff::diff_plans_op(value),
+        "analyze_plan" => compcode_core::analysis::analyze_plan_op(value),
+        "templates" => compcode_core::templates::templates_op(value),
+        other => Err(Error::new(
+            ErrorCode::NotFound,
+            format!(
+                "the preview module runs {PREVIEW_OPERATIONS:?}, not `{other}`: use the full \
+                 compcode-wasm module for every operation"
+            ),
+        )),
+    }
+}
+
+/// What the preview module (feature `preview`) runs.
+#[cfg(feature = "preview")]
+const PREVIEW_OPERATIONS: [&str; 5] = ["simulate", "validate", "diff_plans", "analyze_plan", "templates"];
 
 /// `VALIDATION_FAILED` for input values JSON cannot carry, listed first. For the operations that
 /// take a calculation document, every other problem of the document follows, as the core reports
@@ -170,7 +199,7 @@ fn run(operation: &str, input: &str, host_issues: Option<&str>) -> Result<String
 /// in their place). An unknown operation is still `NOT_FOUND`.
 fn unrepresentable(operation: &str, value: &Value, host_issues: &[HostIssue]) -> Error {
     if !api::OPERATIONS.contains(&operation) {
-        if let Err(e) = api::run(operation, value) {
+        if let Err(e) = run_value(operation, value) {
             return e;
         }
     }
@@ -253,6 +282,21 @@ mod tests {
         assert_eq!(err["error"]["status"], 404);
         let bad = parse(&run_json("simulate", "{not json", None));
         assert_eq!(bad["error"]["details"]["errors"][0]["code"], "invalid_json");
+    }
+
+    /// The preview module (feature `preview`) runs the page's operations and refuses the others
+    /// with NOT_FOUND; the full module runs every operation of the core.
+    #[test]
+    fn the_preview_module_runs_the_pages_operations_only() {
+        let templates = parse(&run_json("templates", "{}", None));
+        assert_eq!(templates["ok"]["templates"].as_array().map(Vec::len), Some(6));
+        let other = parse(&run_json("spark.rate_lookup", "{}", None));
+        if cfg!(feature = "preview") {
+            assert_eq!(other["error"]["code"], "NOT_FOUND");
+            assert!(other["error"]["message"].as_str().unwrap_or("").contains("preview module"));
+        } else {
+            assert_ne!(other["error"]["code"], "NOT_FOUND", "the full module runs spark.rate_lookup");
+        }
     }
 
     #[test]
