@@ -30,6 +30,7 @@ pub mod calc;
 pub mod commissionflow;
 pub mod condition;
 pub mod conformance;
+pub mod csv_text;
 pub mod decimal;
 pub mod error;
 pub mod goals;
