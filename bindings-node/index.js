@@ -175,11 +175,15 @@ function encode(input, root = '') {
 
 /**
  * Runs a named operation (`simulate`, `validate`) on a plain-object input and returns its
- * plain-object output. Throws `CompcodeError`.
+ * plain-object output. Throws `CompcodeError` (`VALIDATION_FAILED`, `invalid_type` at
+ * `operation` when the operation is not a string).
  */
 function run(operation, input) {
+  // checked before any conversion: String() of a hostile value (a 100 000-deep array, an object
+  // whose toString throws) would overflow the stack or throw its own error
+  const op = stringArgument(operation, 'operation');
   const { text, issues } = encode(input);
-  return call(native.runJson, String(operation), text, issues);
+  return call(native.runJson, op, text, issues);
 }
 
 /** Simulates a calculation document: every payout line, quota progress and diagnostics. */

@@ -201,8 +201,8 @@ function calls(c) {
   return out;
 }
 
-/** [call label, garbage label] pairs of known bugs, checked on their own (a `todo` test). */
-const KNOWN = [['run(operation)', 'deep array (100 000)']];
+/** [call label, garbage label] pairs of known bugs, checked on their own (none left). */
+const KNOWN = [];
 
 /** null when the call behaved, else what escaped. The garbage's own errors ("boom: …") may pass. */
 function outcome(c, fn, g) {
@@ -295,12 +295,19 @@ if (!CHILD) {
     if (compcode._panicForTests) assert.strictEqual(out.panic, 'INTERNAL_ERROR');
   });
 
-  // Bug: `run(operation, input)` in index.js calls `String(operation)` before checking its type, so
-  // an operation that is a deeply nested array (or an object whose toString throws) overflows the
-  // stack (RangeError) or throws its own error instead of a CompcodeError. Fix: in `run`, use
-  // `stringArgument(operation, 'operation')` (as the repositories do) instead of `String(...)`.
-  test('run(operation) with a 100 000-deep array is a CompcodeError', { todo: 'bug: String(operation) in index.js run() overflows the stack' }, () => {
+  // `run(operation, input)` used to call `String(operation)` before checking its type, so an
+  // operation that is a deeply nested array overflowed the stack (RangeError); it is now checked
+  // first and refused as VALIDATION_FAILED (invalid_type at `operation`).
+  test('run(operation) with a 100 000-deep array is a CompcodeError', () => {
     const deepArray = G.find(([l]) => l === 'deep array (100 000)')[1];
     assert.strictEqual(outcome(compcode, (g) => compcode.run(g, {}), deepArray), null);
+    const hostile = { toString() { throw new Error('not me'); } };
+    for (const op of [deepArray, hostile, 1, null, ['simulate']]) {
+      assert.throws(
+        () => compcode.run(op, {}),
+        (e) => e instanceof compcode.CompcodeError && e.code === 'VALIDATION_FAILED' &&
+          e.details.errors[0].path === 'operation' && e.details.errors[0].code === 'invalid_type',
+      );
+    }
   });
 }

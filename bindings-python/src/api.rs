@@ -91,8 +91,9 @@ pub fn workflow(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>>
 /// named functions. An unknown operation raises
 /// `NotFoundError` (code `NOT_FOUND`).
 #[pyfunction]
-pub fn run(py: Python<'_>, operation: &str, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    call(py, operation, input)
+pub fn run(py: Python<'_>, operation: &Bound<'_, PyAny>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let operation = convert::text_arg(operation, "operation")?;
+    call(py, &operation, input)
 }
 
 /// Test hook, not part of the API: panics inside the same guard every operation uses, so the

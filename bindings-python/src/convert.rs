@@ -466,8 +466,35 @@ fn number_text(text: &str) -> Option<serde_json::Number> {
 
 // ------------------------------------------------------------------------------------ dates
 
+/// A `str` argument (`name` in messages: `operation`, `name`, `actor`, `collection`, `id`,
+/// `path`) as Rust text. Another type is a `TypeError`; a string that is not valid Unicode — a
+/// lone surrogate such as `"\ud800"`, which UTF-8 cannot encode — is `VALIDATION_FAILED`
+/// (`invalid_value` at `name`), not the `UnicodeEncodeError` PyO3's own `String` extraction
+/// would raise.
+pub fn text_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    let Ok(s) = obj.cast::<PyString>() else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!("`{name}` must be a str, not {}", type_name(obj))));
+    };
+    match s.to_cow() {
+        Ok(t) => Ok(t.into_owned()),
+        Err(_) => Err(not_unicode(obj.py(), name)),
+    }
+}
+
+/// The `VALIDATION_FAILED` error of a `str` argument that UTF-8 cannot encode.
+pub fn not_unicode(py: Python<'_>, name: &str) -> PyErr {
+    let issue = Issue {
+        path: name.into(),
+        code: "invalid_value",
+        message: format!("`{name}` is not valid Unicode text (a lone surrogate such as \\ud800 cannot be encoded)"),
+        suggestion: None,
+    };
+    to_py_err(py, &Error::validation(vec![issue]))
+}
+
 /// Reads an `at` argument: a `datetime.date` (not a `datetime`) or a `"YYYY-MM-DD"` string.
 /// Anything else raises `ValidationError` with path `at`.
+/// A lone surrogate in the string is `ValidationError` (`invalid_value` at `at`).
 pub fn to_date(obj: &Bound<'_, PyAny>) -> PyResult<chrono::NaiveDate> {
     let py = obj.py();
     let bad = |message: String| {
@@ -479,7 +506,7 @@ pub fn to_date(obj: &Bound<'_, PyAny>) -> PyResult<chrono::NaiveDate> {
     } else if obj.is_instance(DATE.import(py, "datetime", "date")?)? {
         obj.call_method0("isoformat")?.extract::<String>()?
     } else if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow()?.into_owned()
+        s.to_cow().map_err(|_| not_unicode(py, "at"))?.into_owned()
     } else {
         return bad(format!("`at` must be a datetime.date or a \"YYYY-MM-DD\" string, found {}", repr(obj)));
     };

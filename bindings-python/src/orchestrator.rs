@@ -113,11 +113,18 @@ impl PyOrchestrator {
     fn call(
         &self,
         py: Python<'_>,
-        name: &str,
+        name: &Bound<'_, PyAny>,
         args: Option<&Bound<'_, PyAny>>,
-        actor: Option<String>,
+        actor: Option<&Bound<'_, PyAny>>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
+        // str arguments are read here, not by PyO3, so a lone surrogate is a ValidationError
+        let name = convert::text_arg(name, "name")?;
+        let name = name.as_str();
+        let actor = match actor {
+            Some(a) if !a.is_none() => Some(convert::text_arg(a, "actor")?),
+            _ => None,
+        };
         guarded(py, || {
             let at = convert::to_date(at)?;
             let args = match args {

@@ -489,15 +489,27 @@ impl PyMemoryRepository {
     }
 
     /// The record `id` of `collection` as a dict, or None.
-    fn get(&self, py: Python<'_>, collection: &str, id: &str) -> PyResult<Option<Py<PyDict>>> {
-        builtin_get(py, &self.inner, collection, id)
+    fn get(
+        &self,
+        py: Python<'_>,
+        collection: &Bound<'_, PyAny>,
+        id: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyDict>>> {
+        let (collection, id) = (convert::text_arg(collection, "collection")?, convert::text_arg(id, "id")?);
+        builtin_get(py, &self.inner, &collection, &id)
     }
 
     /// The records of `collection` matching `query` (`{"repId", "period", "dealId"}`, each
     /// optional; None = all), ordered by id.
     #[pyo3(signature = (collection, query=None))]
-    fn list(&self, py: Python<'_>, collection: &str, query: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
-        builtin_list(py, &self.inner, collection, query)
+    fn list(
+        &self,
+        py: Python<'_>,
+        collection: &Bound<'_, PyAny>,
+        query: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyList>> {
+        let collection = convert::text_arg(collection, "collection")?;
+        builtin_list(py, &self.inner, &collection, query)
     }
 
     /// Applies every write or none; a failed version check raises `ConflictError`.
@@ -523,7 +535,21 @@ pub struct PySqliteRepository {
 #[pymethods]
 impl PySqliteRepository {
     #[new]
-    fn new(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Self> {
+        // a str is read here (a lone surrogate is a ValidationError, not UnicodeEncodeError);
+        // any other os.PathLike goes through PyO3's PathBuf conversion
+        let path: PathBuf = if path.is_instance_of::<PyString>() {
+            PathBuf::from(convert::text_arg(path, "path")?)
+        } else {
+            path.extract::<PathBuf>().map_err(|e| {
+                let e: PyErr = e.into();
+                if e.is_instance_of::<pyo3::exceptions::PyUnicodeEncodeError>(py) {
+                    convert::not_unicode(py, "path")
+                } else {
+                    e
+                }
+            })?
+        };
         let p = path.clone();
         let repo = py.detach(move || SqliteRepository::open(p)).map_err(|e| to_py_err(py, &e))?;
         Ok(PySqliteRepository { inner: Arc::new(Mutex::new(repo)), path })
@@ -536,15 +562,27 @@ impl PySqliteRepository {
     }
 
     /// The record `id` of `collection` as a dict, or None.
-    fn get(&self, py: Python<'_>, collection: &str, id: &str) -> PyResult<Option<Py<PyDict>>> {
-        builtin_get(py, &self.inner, collection, id)
+    fn get(
+        &self,
+        py: Python<'_>,
+        collection: &Bound<'_, PyAny>,
+        id: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyDict>>> {
+        let (collection, id) = (convert::text_arg(collection, "collection")?, convert::text_arg(id, "id")?);
+        builtin_get(py, &self.inner, &collection, &id)
     }
 
     /// The records of `collection` matching `query` (`{"repId", "period", "dealId"}`, each
     /// optional; None = all), ordered by id.
     #[pyo3(signature = (collection, query=None))]
-    fn list(&self, py: Python<'_>, collection: &str, query: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
-        builtin_list(py, &self.inner, collection, query)
+    fn list(
+        &self,
+        py: Python<'_>,
+        collection: &Bound<'_, PyAny>,
+        query: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyList>> {
+        let collection = convert::text_arg(collection, "collection")?;
+        builtin_list(py, &self.inner, &collection, query)
     }
 
     /// Applies every write or none, in one SQL transaction; a failed version check raises

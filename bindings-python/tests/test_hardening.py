@@ -18,7 +18,7 @@ import tempfile
 import textwrap
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 
 import compcode
 import pytest
@@ -260,8 +260,8 @@ def store_calls() -> List[Tuple[str, Callable[[Any], Any]]]:
 
 ALL_CALLS = module_calls() + orchestrator_calls() + store_calls()
 
-#: Values whose failure is a known bug, tested on their own below (strict xfail).
-KNOWN = {"lone_surrogate"}
+#: Values whose failure is a known bug, tested on their own (none left).
+KNOWN: Set[str] = set()
 
 
 def outcome(fn: Callable[[Any], Any], value: Any) -> str | None:
@@ -293,25 +293,38 @@ def test_garbage_raises_compcode_error_or_type_error(label: str, fn: Callable[[A
     assert not escaped, f"{label}: " + "; ".join(escaped)
 
 
-STR_ARGUMENTS: List[Tuple[str, Callable[[Any], Any]]] = [
-    ("run(operation)", lambda g: compcode.run(g, {})),
-    ("Orchestrator.call(name)", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).call(g, {}, at=AT)),
-    ("Orchestrator.recalculate(actor)", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).recalculate(actor=g, at=AT)),
-    ("Orchestrator.recalculate(at)", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).recalculate(at=g)),
-    ("MemoryRepository.get(collection)", lambda g: compcode.MemoryRepository().get(g, "x")),
-    ("SqliteRepository(path)", sqlite_in_scratch_dir),
+STR_ARGUMENTS: List[Tuple[str, str, Callable[[Any], Any]]] = [
+    ("run(operation)", "operation", lambda g: compcode.run(g, {})),
+    ("Orchestrator.call(name)", "name", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).call(g, {}, at=AT)),
+    ("Orchestrator.recalculate(actor)", "actor", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).recalculate(actor=g, at=AT)),
+    ("Orchestrator.recalculate(at)", "at", lambda g: compcode.Orchestrator(compcode.MemoryRepository()).recalculate(at=g)),
+    ("MemoryRepository.get(collection)", "collection", lambda g: compcode.MemoryRepository().get(g, "x")),
+    ("MemoryRepository.get(id)", "id", lambda g: compcode.MemoryRepository().get("events", g)),
+    ("MemoryRepository.list(collection)", "collection", lambda g: compcode.MemoryRepository().list(g)),
+    ("SqliteRepository(path)", "path", sqlite_in_scratch_dir),
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lone surrogate in a `str` argument (operation, workflow name, actor, at, collection, path) "
-    "raises UnicodeEncodeError from PyO3's String extraction, not CompcodeError/TypeError; inside documents it is "
-    "handled. Fix: take these arguments as &Bound<PyString> and map to_str()'s error to a ValidationError.",
-)
-@pytest.mark.parametrize("label,fn", STR_ARGUMENTS, ids=[c[0] for c in STR_ARGUMENTS])
-def test_lone_surrogate_in_a_str_argument(label: str, fn: Callable[[Any], Any]) -> None:
-    assert outcome(fn, "\ud800") is None
+# A lone surrogate in a `str` argument used to raise UnicodeEncodeError from PyO3's String
+# extraction; the binding now reads these arguments itself and answers a ValidationError naming
+# the argument (inside documents it always was a CompcodeError).
+@pytest.mark.parametrize("label,name,fn", STR_ARGUMENTS, ids=[c[0] for c in STR_ARGUMENTS])
+def test_lone_surrogate_in_a_str_argument(label: str, name: str, fn: Callable[[Any], Any]) -> None:
+    e = pytest.raises(compcode.ValidationError, fn, "\ud800").value
+    assert e.code == "VALIDATION_FAILED"
+    assert [i["path"] for i in e.details["errors"]] == [name], label
+
+
+@pytest.mark.parametrize("method,arg", [("mark_paid", "keys"), ("process_clawbacks", "ids")])
+def test_id_lists_are_not_iterated_in_python(method: str, arg: str) -> None:
+    # these used to call list(...) on the host's object, letting its own exception (or a str
+    # split into characters) through; now they are handed over like every other argument
+    o = compcode.Orchestrator(compcode.MemoryRepository())
+    for bad in (Exploding(), ExplodingDict(), "abc", {"a"}, None):
+        with pytest.raises(TypeError, match=arg):
+            getattr(o, method)(bad, at=AT)
+    if method == "mark_paid":
+        assert o.mark_paid((), at=AT) == 0
 
 
 def test_lone_surrogate_inside_a_document_is_a_compcode_error() -> None:

@@ -200,14 +200,17 @@ pub fn to_csv(s: &Schedule) -> Result<String> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     let e = |e: csv::Error| Error::new(ErrorCode::InternalError, format!("CSV: {e}"));
     w.write_record(["lineId", "repId", "month", "amount", "currency"]).map_err(e)?;
+    // host text (ids, currency) is neutralized against spreadsheet formulas, as in every CSV
+    // export; months and amounts are ours and stay as they are
+    use crate::csv_text::text_cell as t;
     for l in &s.lines {
         for m in &l.months {
             w.write_record([
-                l.id.as_str(),
-                l.rep_id.as_deref().unwrap_or(""),
+                &*t(&l.id),
+                &t(l.rep_id.as_deref().unwrap_or("")),
                 &m.month,
                 &m.amount,
-                m.currency.as_deref().unwrap_or(""),
+                &t(m.currency.as_deref().unwrap_or("")),
             ])
             .map_err(e)?;
         }
@@ -257,6 +260,18 @@ pub fn csv_op(input: &Value) -> Result<Value> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A host id that starts like a spreadsheet formula is written as text, the amounts as numbers.
+    #[test]
+    fn csv_text_cells_are_neutralized() {
+        let out = csv_op(&serde_json::json!({
+            "lines": [{"id": "=HYPERLINK(\"x\")", "repId": "@ada", "amount": "-10", "creditDate": "2026-01-31"}],
+            "policy": {"months": 1}}))
+        .unwrap();
+        let csv = out["csv"].as_str().unwrap();
+        assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\",'@ada,2026-01,-10.00,"), "{csv}");
+        assert!(csv.contains("\ntotal,,2026-01,-10.00,\n"), "{csv}");
+    }
 
     proptest! {
         /// A line's months add up exactly to the line, and no month differs from the

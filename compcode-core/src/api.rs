@@ -304,7 +304,8 @@ impl IssueIn {
 }
 
 fn intern_code(c: &str) -> &'static str {
-    const CODES: [&str; 20] = [
+    // every issue code of spec-fixtures/README.md, so `validate` keeps the reader's code
+    const CODES: [&str; 23] = [
         "invalid_json",
         "required",
         "unknown_field",
@@ -325,6 +326,9 @@ fn intern_code(c: &str) -> &'static str {
         "formula_too_complex",
         "arithmetic_overflow",
         "too_large",
+        "out_of_range",
+        "formula_missing_field",
+        "formula_division_by_zero",
     ];
     CODES.iter().copied().find(|x| *x == c).unwrap_or("invalid_value")
 }
@@ -544,6 +548,11 @@ pub const OPERATIONS: &[&str] = &[
     "crm.auto_match",
 ];
 
+/// `v` unless it is absent or null (the same for `reconcile`'s optional inputs).
+fn present(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !v.is_null())
+}
+
 /// `reconcile` as an operation (SPEC §12): `{existing: [event], computed: [event], locks?:
 /// {approved: [[repId, period]], corrections: {key: amount}, lockedBatches?: [batchId],
 /// today?, cancelledAt?: {dealId: date}, clawbackWindows?: [{planVersionId, ruleName, days}]},
@@ -560,74 +569,129 @@ pub const OPERATIONS: &[&str] = &[
 /// ```
 pub fn reconcile_op(input: &Value) -> Result<Value> {
     use crate::ledger::{reconcile, Event, Locks};
-    let bad = |path: &str, e: serde_json::Error| {
-        Error::validation(vec![Issue {
-            path: path.into(),
-            code: "invalid_value",
-            message: e.to_string(),
-            suggestion: None,
-        }])
+    let fail = |path: String, code: &'static str, message: String| {
+        Error::validation(vec![Issue { path, code, message, suggestion: None }])
+    };
+    // a wrong JSON type is `invalid_type` (spec-fixtures/README); null is the same as absent
+    let array_at = |path: &str, v: Option<&Value>| -> Result<Vec<Value>> {
+        match present(v) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(other) => Err(fail(path.into(), "invalid_type", format!("`{path}` must be an array, found {other}"))),
+        }
+    };
+    let object_at = |path: &str, v: Option<&Value>| -> Result<serde_json::Map<String, Value>> {
+        match present(v) {
+            None => Ok(serde_json::Map::new()),
+            Some(Value::Object(m)) => Ok(m.clone()),
+            Some(other) => Err(fail(path.into(), "invalid_type", format!("`{path}` must be an object, found {other}"))),
+        }
     };
     let events = |key: &str| -> Result<Vec<Event>> {
-        serde_json::from_value(input.get(key).cloned().unwrap_or(Value::Array(vec![]))).map_err(|e| bad(key, e))
+        let mut out = Vec::new();
+        for (i, v) in array_at(key, input.get(key))?.into_iter().enumerate() {
+            let e = serde_json::from_value(v).map_err(|e| {
+                let msg = e.to_string();
+                let code = if msg.starts_with("invalid type") {
+                    "invalid_type"
+                } else if msg.starts_with("missing field") {
+                    "required"
+                } else if msg.starts_with("unknown field") {
+                    "unknown_field"
+                } else {
+                    "invalid_value"
+                };
+                fail(format!("{key}[{i}]"), code, msg)
+            })?;
+            out.push(e);
+        }
+        Ok(out)
     };
     let (existing, computed) = (events("existing")?, events("computed")?);
     let mut locks = Locks::default();
-    if let Some(l) = input.get("locks") {
-        for pair in l.get("approved").and_then(Value::as_array).into_iter().flatten() {
-            if let (Some(r), Some(p)) = (pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str)) {
+    let l = object_at("locks", input.get("locks"))?;
+    for (i, pair) in array_at("locks.approved", l.get("approved"))?.iter().enumerate() {
+        match (pair.as_array().map(Vec::len), pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str))
+        {
+            (Some(2), Some(r), Some(p)) => {
                 locks.approved.insert((r.to_string(), p.to_string()));
             }
-        }
-        for (k, v) in l.get("corrections").and_then(Value::as_object).into_iter().flatten() {
-            let amount = crate::condition::number_of(v).ok_or_else(|| {
-                Error::validation(vec![Issue {
-                    path: format!("locks.corrections.{k}"),
-                    code: "invalid_decimal",
-                    message: "a decimal is required".into(),
-                    suggestion: None,
-                }])
-            })?;
-            locks.corrections.insert(k.clone(), amount);
-        }
-        for b in l.get("lockedBatches").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(b) = b.as_str() {
-                locks.locked_batches.insert(b.to_string());
+            _ => {
+                return Err(fail(
+                    format!("locks.approved[{i}]"),
+                    "invalid_type",
+                    format!("an approved lock is `[repId, period]` (two strings), found {pair}"),
+                ))
             }
         }
-        let date_at = |path: String, v: &Value| {
-            v.as_str().and_then(|t| crate::period::parse_date(t, true)).ok_or_else(|| {
-                Error::validation(vec![Issue {
-                    path,
-                    code: "invalid_date",
-                    message: "a date YYYY-MM-DD is required".into(),
-                    suggestion: None,
-                }])
-            })
-        };
-        if let Some(t) = l.get("today").filter(|t| !t.is_null()) {
-            locks.today = Some(date_at("locks.today".into(), t)?);
-        }
-        for (k, v) in l.get("cancelledAt").and_then(Value::as_object).into_iter().flatten() {
-            locks.cancelled_at.insert(k.clone(), date_at(format!("locks.cancelledAt.{k}"), v)?);
-        }
-        for (i, w) in l.get("clawbackWindows").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let (Some(v), Some(r), Some(d)) = (
-                w.get("planVersionId").and_then(Value::as_str),
-                w.get("ruleName").and_then(Value::as_str),
-                w.get("days").and_then(Value::as_u64).and_then(|d| u32::try_from(d).ok()),
-            ) else {
-                return Err(Error::validation(vec![Issue {
-                    path: format!("locks.clawbackWindows[{i}]"),
-                    code: "invalid_value",
-                    message: "a window is `{planVersionId, ruleName, days}`".into(),
-                    suggestion: None,
-                }]));
-            };
-            locks.clawback_windows.insert((v.to_string(), r.to_string()), d);
-        }
     }
-    let landing = input.get("landingPeriod").and_then(Value::as_str).map(str::to_string);
+    for (k, v) in object_at("locks.corrections", l.get("corrections"))? {
+        let amount = crate::condition::number_of(&v)
+            .ok_or_else(|| fail(format!("locks.corrections.{k}"), "invalid_decimal", "a decimal is required".into()))?;
+        locks.corrections.insert(k.clone(), amount);
+    }
+    for (i, b) in array_at("locks.lockedBatches", l.get("lockedBatches"))?.iter().enumerate() {
+        let b = b.as_str().ok_or_else(|| {
+            fail(format!("locks.lockedBatches[{i}]"), "invalid_type", format!("a batch id is a string, found {b}"))
+        })?;
+        locks.locked_batches.insert(b.to_string());
+    }
+    let date_at = |path: String, v: &Value| match v {
+        Value::String(t) => crate::period::parse_date(t, true)
+            .ok_or_else(|| fail(path, "invalid_date", "a date YYYY-MM-DD is required".into())),
+        other => Err(fail(path, "invalid_type", format!("a date YYYY-MM-DD string is required, found {other}"))),
+    };
+    if let Some(t) = present(l.get("today")) {
+        locks.today = Some(date_at("locks.today".into(), t)?);
+    }
+    for (k, v) in object_at("locks.cancelledAt", l.get("cancelledAt"))? {
+        locks.cancelled_at.insert(k.clone(), date_at(format!("locks.cancelledAt.{k}"), &v)?);
+    }
+    for (i, w) in array_at("locks.clawbackWindows", l.get("clawbackWindows"))?.iter().enumerate() {
+        let path = format!("locks.clawbackWindows[{i}]");
+        let Some(wm) = w.as_object() else {
+            return Err(fail(path, "invalid_type", format!("a window is an object, found {w}")));
+        };
+        for key in ["planVersionId", "ruleName", "days"] {
+            match wm.get(key) {
+                None | Some(Value::Null) => {
+                    return Err(fail(format!("{path}.{key}"), "required", format!("a window needs `{key}`")))
+                }
+                Some(Value::String(_)) if key != "days" => {}
+                Some(Value::Number(_)) if key == "days" => {}
+                Some(other) => {
+                    return Err(fail(
+                        format!("{path}.{key}"),
+                        "invalid_type",
+                        format!("wrong type for `{key}`: {other}"),
+                    ))
+                }
+            }
+        }
+        let (Some(v), Some(r), Some(d)) = (
+            w.get("planVersionId").and_then(Value::as_str),
+            w.get("ruleName").and_then(Value::as_str),
+            w.get("days").and_then(Value::as_u64).and_then(|d| u32::try_from(d).ok()),
+        ) else {
+            return Err(fail(
+                path,
+                "invalid_value",
+                "a window is `{planVersionId, ruleName, days}`, days a whole number ≥ 0".into(),
+            ));
+        };
+        locks.clawback_windows.insert((v.to_string(), r.to_string()), d);
+    }
+    let landing = match present(input.get("landingPeriod")) {
+        None => None,
+        Some(Value::String(p)) => Some(p.clone()),
+        Some(other) => {
+            return Err(fail(
+                "landingPeriod".into(),
+                "invalid_type",
+                format!("`landingPeriod` must be a string, found {other}"),
+            ))
+        }
+    };
     let cs = reconcile(&existing, &computed, &locks, &|e: &Event| landing.clone().unwrap_or_else(|| e.period.clone()));
     let mut out = serde_json::to_value(&cs).map_err(|e| Error::new(crate::ErrorCode::InternalError, e.to_string()))?;
     out["counters"] = cs.counters();

@@ -32,6 +32,7 @@ pub mod commissionflow;
 pub mod condition;
 pub mod conformance;
 pub mod crm;
+pub mod csv_text;
 pub mod decimal;
 pub mod diff;
 pub mod error;

@@ -299,7 +299,9 @@ impl Batch {
         Ok(())
     }
 
-    /// The payroll CSV (one row per payout, then a `total` row per currency; LF endings).
+    /// The payroll CSV (one row per payout, then a `total` row per currency; LF endings). Text
+    /// cells that a spreadsheet would read as a formula get a leading `'`
+    /// ([`crate::csv_text::text_cell`]); money and count columns are written as numbers.
     pub fn csv(&self, emails: &HashMap<String, String>, dp: u32) -> Result<String> {
         let csv_err = |e: csv::Error| Error::new(ErrorCode::InternalError, format!("CSV: {e}"));
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -320,15 +322,18 @@ impl Batch {
             "payAmount",
         ])
         .map_err(csv_err)?;
+        // text cells are neutralized against spreadsheet formulas; counts and money are not
+        use crate::csv_text::text_cell as cell;
+        let (id, name, pay_date) = (cell(&self.batch_id), cell(&self.batch_name), cell(&self.pay_date));
         for p in &self.payouts {
             w.write_record([
-                self.batch_id.as_str(),
-                &self.batch_name,
-                &self.pay_date,
-                &p.user_id,
-                &p.user_name,
-                emails.get(&p.user_id).map_or("", String::as_str),
-                p.currency.as_deref().unwrap_or(""),
+                &*id,
+                &name,
+                &pay_date,
+                &cell(&p.user_id),
+                &cell(&p.user_name),
+                &cell(emails.get(&p.user_id).map_or("", String::as_str)),
+                &cell(p.currency.as_deref().unwrap_or("")),
                 &p.allocations.to_string(),
                 &p.overrides.to_string(),
                 &p.clawbacks.to_string(),
@@ -342,23 +347,8 @@ impl Batch {
         for t in &self.totals {
             let total = fmt_money(t.total_amount, dp);
             let c = t.currency.as_deref().unwrap_or("");
-            w.write_record([
-                &self.batch_id,
-                &self.batch_name,
-                &self.pay_date,
-                "total",
-                "",
-                "",
-                c,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                &total,
-            ])
-            .map_err(csv_err)?;
+            w.write_record([&*id, &name, &pay_date, "total", "", "", &cell(c), "", "", "", "", "", "", &total])
+                .map_err(csv_err)?;
         }
         let bytes = w.into_inner().map_err(|e| Error::new(ErrorCode::InternalError, format!("CSV: {e}")))?;
         String::from_utf8(bytes).map_err(|e| Error::new(ErrorCode::InternalError, format!("CSV: {e}")))

@@ -27,6 +27,9 @@ type Obj = Map<String, Value>;
 pub(crate) struct Reader {
     pub(crate) issues: Vec<Issue>,
     fy_start: u32,
+    /// For each list (by its path) that lost unreadable entries: the input index of every
+    /// parsed entry, so the cross-checks name the entry where it is in the input.
+    kept: HashMap<String, Vec<usize>>,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -44,7 +47,7 @@ fn idx(path: &str, i: usize) -> String {
 impl Reader {
     /// A reader with the default fiscal year.
     pub(crate) fn new() -> Self {
-        Reader { issues: Vec::new(), fy_start: 1 }
+        Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new() }
     }
 
     /// `Ok(value)` when nothing was reported, else `VALIDATION_FAILED` with every issue.
@@ -131,12 +134,21 @@ impl Reader {
 
     pub(crate) fn decimal(&mut self, m: &Obj, path: &str, key: &str, required: bool) -> Option<Decimal> {
         let v = self.get(m, path, key, required)?;
-        let parsed = match v {
-            Value::Number(n) => parse_decimal(&n.to_string()),
-            Value::String(s) => parse_decimal(s),
+        let text = match v {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
             _ => None,
         };
-        if parsed.is_none() {
+        let parsed = text.as_deref().and_then(parse_decimal);
+        if parsed.is_none() && text.as_deref().is_some_and(decimal_shaped) {
+            // a well-formed number that exact decimals cannot hold (over 28 significant digits,
+            // beyond ±2^96, or an exponent out of reach): spec-fixtures/README's `out_of_range`
+            self.issue(
+                join(path, key),
+                "out_of_range",
+                format!("`{key}` is beyond what exact decimals hold (28 significant digits), found {v}"),
+            );
+        } else if parsed.is_none() {
             self.issue(
                 join(path, key),
                 "invalid_decimal",
@@ -390,7 +402,7 @@ pub fn parse_json(text: &str) -> Result<Value> {
 /// assert_eq!(issue["suggestion"], "settings");
 /// ```
 pub fn read_document(v: &Value) -> Result<CalcDoc> {
-    let mut r = Reader { issues: Vec::new(), fy_start: 1 };
+    let mut r = Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new() };
     let doc = r.document(v);
     match doc {
         Some(d) if r.issues.is_empty() => Ok(d),
@@ -460,13 +472,24 @@ impl Reader {
         let mut out = Vec::new();
         if let Some(items) = self.array(m, path, key, required) {
             let base = join(path, key);
+            let mut kept = Vec::new();
             for (i, it) in items.iter().enumerate() {
                 if let Some(x) = f(self, it, &idx(&base, i)) {
                     out.push(x);
+                    kept.push(i);
                 }
+            }
+            if kept.len() != items.len() {
+                self.kept.insert(base, kept);
             }
         }
         out
+    }
+
+    /// The input path of the `i`-th parsed entry of the list at `list` (the parsed lists leave
+    /// out unreadable entries, so the two indexes differ after one).
+    fn at(&self, list: &str, i: usize) -> String {
+        idx(list, self.kept.get(list).and_then(|k| k.get(i)).copied().unwrap_or(i))
     }
 
     fn settings(&mut self, v: &Value, path: &str) -> Settings {
@@ -1301,7 +1324,7 @@ impl Reader {
             for (vi, v) in p.versions.iter().enumerate() {
                 if !version_ids.insert(v.plan_version_id.as_str()) {
                     self.issue(
-                        format!("plans[{pi}].versions[{vi}].planVersionId"),
+                        format!("{}.planVersionId", self.at(&format!("{}.versions", self.at("plans", pi)), vi)),
                         "duplicate",
                         format!("planVersionId `{}` is used twice", v.plan_version_id),
                     );
@@ -1313,7 +1336,7 @@ impl Reader {
             if let Some(mg) = &r.manager_id {
                 if !rep_ids.contains_key(mg.as_str()) {
                     self.issue(
-                        format!("reps[{i}].managerId"),
+                        format!("{}.managerId", self.at("reps", i)),
                         "unknown_reference",
                         format!("manager `{mg}` is not a rep in this document"),
                     );
@@ -1331,7 +1354,7 @@ impl Reader {
                         let first = *cycle.iter().min().unwrap_or(&next);
                         let names: Vec<&str> = cycle.iter().map(|c| doc.reps[*c].id.as_str()).collect();
                         self.issue(
-                            format!("reps[{first}].managerId"),
+                            format!("{}.managerId", self.at("reps", first)),
                             "manager_cycle",
                             format!("the manager chain loops: {} → {}", names.join(" → "), doc.reps[cycle[0]].id),
                         );
@@ -1347,14 +1370,14 @@ impl Reader {
         for (i, a) in doc.assignments.iter().enumerate() {
             if !rep_ids.contains_key(a.rep_id.as_str()) {
                 self.issue(
-                    format!("assignments[{i}].repId"),
+                    format!("{}.repId", self.at("assignments", i)),
                     "unknown_reference",
                     format!("rep `{}` is not in this document", a.rep_id),
                 );
             }
             if !plan_ids.contains(a.plan_id.as_str()) {
                 self.issue(
-                    format!("assignments[{i}].planId"),
+                    format!("{}.planId", self.at("assignments", i)),
                     "unknown_reference",
                     format!("plan `{}` is not in this document", a.plan_id),
                 );
@@ -1363,7 +1386,7 @@ impl Reader {
         for (i, q) in doc.quotas.iter().enumerate() {
             if !rep_ids.contains_key(q.rep_id.as_str()) {
                 self.issue(
-                    format!("quotas[{i}].repId"),
+                    format!("{}.repId", self.at("quotas", i)),
                     "unknown_reference",
                     format!("rep `{}` is not in this document", q.rep_id),
                 );
@@ -1371,7 +1394,7 @@ impl Reader {
             if let RuleRef::Named(p, _) | RuleRef::Shortcut(Some(p), _) = &q.rule {
                 if !plan_ids.contains(p.as_str()) {
                     self.issue(
-                        format!("quotas[{i}].planId"),
+                        format!("{}.planId", self.at("quotas", i)),
                         "unknown_reference",
                         format!("plan `{p}` is not in this document"),
                     );
@@ -1402,11 +1425,7 @@ impl Reader {
                         if d != "_total" && !upstream.contains(d.as_str()) {
                             let known: Vec<&str> = upstream.iter().copied().collect();
                             let hint = suggest(d, &known).map(|x| format!("; did you mean `{x}`?")).unwrap_or_default();
-                            let path = if m.get("plans").and_then(|x| x[pi].get("versions")).is_some() {
-                                format!("plans[{pi}].versions[{vi}].config.rules[{ri}].dependsOn")
-                            } else {
-                                format!("plans[{pi}].config.rules[{ri}].dependsOn")
-                            };
+                            let path = format!("{}.dependsOn", self.rule_path(m, pi, vi, ri));
                             self.issue(path, "unknown_reference", format!("`dependsOn` names `{d}`, which is no per_deal or periodic rule of any plan here (or `_total`){hint}"));
                         }
                     }
@@ -1415,11 +1434,7 @@ impl Reader {
                         let spark = r.cascade_base == CascadeBase::Measure
                             && r.depends_on.as_deref().is_some_and(|d| rate_rules.contains(d));
                         if !spark {
-                            let path = if m.get("plans").and_then(|x| x[pi].get("versions")).is_some() {
-                                format!("plans[{pi}].versions[{vi}].config.rules[{ri}].sourceRoles")
-                            } else {
-                                format!("plans[{pi}].config.rules[{ri}].sourceRoles")
-                            };
+                            let path = format!("{}.sourceRoles", self.rule_path(m, pi, vi, ri));
                             self.issue(path, "invalid_value", "`sourceRoles` needs `cascadeBase: measure` and a `dependsOn` naming a rate-table rule (SPEC §18.9)");
                         }
                     }
@@ -1429,7 +1444,7 @@ impl Reader {
         for (i, o) in doc.rep_overrides.iter().enumerate() {
             if !rep_ids.contains_key(o.rep_id.as_str()) {
                 self.issue(
-                    format!("repOverrides[{i}].repId"),
+                    format!("{}.repId", self.at("repOverrides", i)),
                     "unknown_reference",
                     format!("rep `{}` is not in this document", o.rep_id),
                 );
@@ -1438,23 +1453,38 @@ impl Reader {
                 doc.plans.iter().flat_map(|p| p.versions.iter()).find(|v| v.plan_version_id == o.plan_version_id);
             match version {
                 None => self.issue(
-                    format!("repOverrides[{i}].planVersionId"),
+                    format!("{}.planVersionId", self.at("repOverrides", i)),
                     "unknown_reference",
                     format!("plan version `{}` is not in this document", o.plan_version_id),
                 ),
                 Some(v) => match v.config.rules.iter().find(|r| r.name == o.rule_name) {
                     None => self.issue(
-                        format!("repOverrides[{i}].ruleName"),
+                        format!("{}.ruleName", self.at("repOverrides", i)),
                         "unknown_reference",
                         format!("rule `{}` is not on plan version `{}`", o.rule_name, o.plan_version_id),
                     ),
                     Some(rule) => {
-                        let p = format!("repOverrides[{i}].tiers");
+                        let p = format!("{}.tiers", self.at("repOverrides", i));
                         check_tiers_for_mode(self, &p, &o.tiers, rule.tier_mode);
                     }
                 },
             }
         }
+    }
+}
+
+impl Reader {
+    /// The input path of rule `ri` of version `vi` of plan `pi` (indexes in the parsed lists),
+    /// in the versioned or the flat (`POST /api/plans`) plan form.
+    fn rule_path(&self, m: &Obj, pi: usize, vi: usize, ri: usize) -> String {
+        let plan = self.at("plans", pi);
+        let input_pi = self.kept.get("plans").and_then(|k| k.get(pi)).copied().unwrap_or(pi);
+        let config = if m.get("plans").and_then(|x| x.get(input_pi)).and_then(|p| p.get("versions")).is_some() {
+            format!("{}.config", self.at(&format!("{plan}.versions"), vi))
+        } else {
+            format!("{plan}.config")
+        };
+        self.at(&format!("{config}.rules"), ri)
     }
 }
 
@@ -1507,6 +1537,39 @@ impl NullExt for Option<&Value> {
     fn is_none_or_null(&self) -> bool {
         self.map_or(true, Value::is_null)
     }
+}
+
+/// Whether `t` has the shape of a decimal number, `[+-]?digits[.digits][e[+-]digits]`: used to
+/// tell a number too large (or too precise) for exact decimals from text that is no number.
+fn decimal_shaped(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// `percentMpN` / `flatMpN` → N (N ≥ 1).

@@ -7,10 +7,13 @@
 //!    calculation of the final snapshots — after every step, not only at the end;
 //! 3. while a (rep, period) statement stays approved, neither the statement nor the lines it
 //!    would hold change;
-//! 4. every event whose amount (or held result) changes, and every new calculated event, gets a
-//!    history row in the same step;
-//! 5. every step that changes stored state appends at least one audit entry, and the audit log
-//!    is append-only (old entries never change);
+//! 4. every event mutation — a new event (calculated, true-up), an amount or held-result change,
+//!    a status change (approve, revert, mark paid), any other field — gets a history row in the
+//!    same step (SPEC §12), and history rows are never removed;
+//! 5. every step that changes stored state appends at least one audit entry naming that step's
+//!    workflow (upserts, owner changes, stage flips, deletions, reverses and recalculations:
+//!    `orchestrator.ran`; approvals `statement.approved`; …), and the audit log is append-only
+//!    (old entries never change);
 //! 6. after a final full recalculation, every locked key's held result is the fresh amount
 //!    (0.00 when the key is no longer computed).
 
@@ -269,32 +272,54 @@ fn check_after_step(o: &Orchestrator<MemoryRepository>, before: &Snapshot, s: &S
             }
         }
     }
-    // 4. history rows for every amount / held change of a calculated event
+    // 4. a history row for every event mutation, of any field, of any event kind
     let hist = history_counts(o);
-    for (k, e) in events.iter().filter(|(_, e)| is_calculated(e)) {
-        let changed = match before.events.get(k) {
-            None => true,
-            Some(old) => {
-                old.amount != e.amount || old.held.as_ref().map(|h| h.amount) != e.held.as_ref().map(|h| h.amount)
-            }
-        };
-        if changed && hist.get(k).copied().unwrap_or(0) <= before.history.get(k).copied().unwrap_or(0) {
+    for (k, n) in &before.history {
+        if hist.get(k).copied().unwrap_or(0) < *n {
+            return Err(format!("{s:?}: history rows of {k} were removed"));
+        }
+    }
+    for (k, e) in &events {
+        if before.events.get(k) != Some(e)
+            && hist.get(k).copied().unwrap_or(0) <= before.history.get(k).copied().unwrap_or(0)
+        {
             return Err(format!(
-                "{s:?}: event {k} changed ({:?} → {}) without a history row",
-                before.events.get(k).map(|e| e.amount),
-                e.amount
+                "{s:?}: event {k} changed without a history row:\n{:?}\n→ {e:?}",
+                before.events.get(k)
             ));
         }
     }
-    // 5. audit: append-only, and every change is audited
+    for k in before.events.keys() {
+        if !events.contains_key(k) {
+            return Err(format!("{s:?}: event {k} was removed (events are reversed, never deleted)"));
+        }
+    }
+    // 5. audit: append-only, and every change is audited by the step's own workflow
     let log = o.audit_log(&Actor::System, None).unwrap();
     if log.len() < before.audit.len() || log[..before.audit.len()] != before.audit[..] {
         return Err(format!("{s:?}: the audit log was rewritten"));
     }
-    if dump(o) != before.dump && log.len() == before.audit.len() {
-        return Err(format!("{s:?}: stored state changed without an audit entry"));
+    if dump(o) != before.dump {
+        let added: Vec<&str> = log[before.audit.len()..].iter().filter_map(|e| e["action"].as_str()).collect();
+        let want = audit_actions(s);
+        if !added.iter().any(|a| want.contains(a)) {
+            return Err(format!("{s:?}: stored state changed without an audit entry of {want:?} (added: {added:?})"));
+        }
     }
     Ok(())
+}
+
+/// The audit actions a step's workflow writes when it changes stored state.
+fn audit_actions(s: &Step) -> &'static [&'static str] {
+    match s {
+        Step::Upsert { .. } | Step::Delete { .. } | Step::Reverse { .. } | Step::Recalc => &["orchestrator.ran"],
+        Step::Approve { .. } => &["statement.generated", "statement.approved"],
+        Step::Revert { .. } => &["statement.reverted"],
+        Step::Adjust { .. } => &["statement.adjusted"],
+        Step::TrueUp { .. } => &["statement.true_up"],
+        Step::Decide { .. } => &["true_up.approved", "true_up.rejected"],
+        Step::MarkPaid { .. } => &["line.status_changed"],
+    }
 }
 
 struct Snapshot {
@@ -364,16 +389,10 @@ proptest! {
     }
 }
 
-/// SPEC §12: "every mutation appends a history row". Runs do (written, updated, reversed,
-/// locked, clawback), but a true-up call writes its lines (new events, `executionPhase:
-/// true_up`) with no history row, and approve / revert / mark-paid change a line's status with
-/// none either (they are audited, but `event_history` of such a key shows nothing). Found by the
-/// invariant above when it looks at every event and every field. Fix: in
-/// `orchestrator/statements.rs` `true_up` and `set_statement_status`, and `runs.rs` `mark_paid`,
-/// append a `HistoryRow` (change `true_up` / `status`, outcome the workflow) next to each
-/// `event_write`, numbered like the run's (`history_base + n`).
+/// SPEC §12: "every mutation appends a history row". Runs always did (written, updated,
+/// reversed, locked, clawback); true-up lines and approve / revert / mark-paid status changes
+/// used to write none (fixed: change `true_up` / `status`, outcome the workflow).
 #[test]
-#[ignore = "bug: true-up lines and line status changes (approve/revert/mark_paid) get no history row (SPEC §12)"]
 fn every_event_mutation_has_a_history_row() {
     let sys = Actor::System;
     let mut o = setup();
@@ -386,10 +405,30 @@ fn every_event_mutation_has_a_history_row() {
     o.set_statement_status(&sys, "r0", "2026-Q1", "approved", at()).unwrap();
     assert_eq!(all_events(&o)[key].status, LineStatus::Approved);
     assert_eq!(rows(&o, key), 2, "PENDING → APPROVED has a history row");
+    let last = |o: &Orchestrator<MemoryRepository>, k: &str| {
+        let r = o.event_history(&sys, k).unwrap().pop().unwrap();
+        (r.change, r.outcome, r.old_amount, r.new_amount)
+    };
+    let (change, outcome, old, new) = last(&o, key);
+    assert_eq!((change.as_str(), outcome.as_str()), ("status", "statement_approved"));
+    assert_eq!(old, new, "a status change keeps the amount");
+    o.set_statement_status(&sys, "r0", "2026-Q1", "draft", at()).unwrap();
+    assert_eq!(rows(&o, key), 3, "APPROVED → PENDING has a history row");
+    assert_eq!(last(&o, key).1, "statement_reverted");
+    o.generate_statement(&sys, "r0", "2026-Q1", at()).unwrap();
+    o.set_statement_status(&sys, "r0", "2026-Q1", "approved", at()).unwrap();
+    assert_eq!(rows(&o, key), 4);
     o.upsert_deal(&sys, deal("200000"), at()).unwrap();
+    assert_eq!(rows(&o, key), 5, "the held result of the locked key has a history row");
     let tu = o.true_up(&sys, "r0", "2026-Q1", at()).unwrap();
     assert!(!tu.lines.is_empty());
     for l in &tu.lines {
         assert_eq!(rows(&o, &l.idempotency_key), 1, "the true-up line {} has a history row", l.idempotency_key);
+        let (change, outcome, old, new) = last(&o, &l.idempotency_key);
+        assert_eq!((change.as_str(), outcome.as_str(), old, new), ("true_up", "true_up", None, Some(l.amount)));
     }
+    o.mark_paid(&sys, &[key.to_string()], at()).unwrap();
+    assert_eq!(all_events(&o)[key].status, LineStatus::Paid);
+    assert_eq!(rows(&o, key), 6, "APPROVED → PAID has a history row");
+    assert_eq!(last(&o, key).1, "mark_paid");
 }

@@ -1,11 +1,13 @@
 //! Statement export round trip (SPEC §13, §18.36): fuzz bytes become rep and deal names, deal
 //! amounts and an adjustment; the orchestrator stores them, generates the statement and exports
 //! it as CSV and JSON. The CSV must parse back (with a real CSV reader) to exactly the
-//! statement's lines plus the net rows, with every name and amount intact, and the JSON must
+//! statement's lines plus the net rows, with every name intact (text cells that a spreadsheet
+//! would read as a formula carry a leading `'`) and every amount a number, and the JSON must
 //! agree with it. Never a panic.
 #![no_main]
 
 use chrono::NaiveDate;
+use compcode_core::csv_text::text_cell;
 use compcode_core::memory::MemoryRepository;
 use compcode_core::orchestrator::{Actor, Orchestrator};
 use libfuzzer_sys::fuzz_target;
@@ -58,9 +60,13 @@ fuzz_target!(|data: &[u8]| {
         lines.iter().map(|l| l.currency.clone().unwrap_or_default()).collect();
     assert_eq!(rows.len() - body.len(), currencies.len(), "one net row per currency");
     for (row, line) in body.iter().zip(&lines) {
-        assert_eq!(&row[1], o.repo_name("r").as_str());
+        // text cells come back as stored, with a leading `'` when they would read as a formula
+        assert_eq!(&row[1], &*text_cell(&o.repo_name("r")));
         assert_eq!(&row[4], line.kind.as_str());
-        assert_eq!(row[7].to_string(), line.deal_name.clone().unwrap_or_default());
+        assert_eq!(&row[7], &*text_cell(line.deal_name.as_deref().unwrap_or_default()));
+        assert!(!row[1].starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {:?}", &row[1]);
+        assert!(!row[7].starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {:?}", &row[7]);
+        // amounts stay numbers (a negative one keeps its `-`)
         assert_eq!(row[10].parse::<rust_decimal::Decimal>().unwrap(), line.amount.round_dp(2));
     }
     let json_text = o.export_statement(&sys, "r", "2026-Q1", "json", at).unwrap();
@@ -68,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(v["lines"].as_array().map(Vec::len), Some(lines.len()));
     for (row, j) in body.iter().zip(v["lines"].as_array().unwrap()) {
         assert_eq!(j["amount"].as_str(), Some(&row[10]));
-        assert_eq!(j["repName"].as_str(), Some(&row[1]));
+        assert_eq!(j["repName"].as_str().map(text_cell).as_deref(), Some(&row[1]));
     }
 });
 

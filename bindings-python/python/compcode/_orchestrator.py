@@ -38,6 +38,16 @@ def _args(**kv: Any) -> Dict[str, Any]:
     return {k: v for k, v in kv.items() if v is not None}
 
 
+def _str_list(value: Any, name: str) -> Any:
+    """A list or tuple of ids handed to the engine as it is, like every other argument: never
+    iterated here, so a host object's own exception cannot escape unwrapped (the engine's
+    conversion reports it), and a lone ``str`` is not split into one-character ids. Anything
+    else is a ``TypeError``."""
+    if isinstance(value, (list, tuple)):
+        return value
+    raise TypeError(f"`{name}` must be a list or tuple of str, not {type(value).__name__}")
+
+
 class Orchestrator(_NativeOrchestrator):
     """CompCode's workflows over a repository (SPEC §12–§17).
 
@@ -189,7 +199,7 @@ class Orchestrator(_NativeOrchestrator):
 
     def mark_paid(self, keys: Sequence[str], *, actor: Optional[str] = None, at: DateLike) -> int:
         """Mark lines paid (SPEC §18.11); returns how many. Admin only."""
-        return cast(int, self.call("mark_paid", {"keys": list(keys)}, actor=actor, at=at))
+        return cast(int, self.call("mark_paid", {"keys": _str_list(keys, "keys")}, actor=actor, at=at))
 
     # --- statements ----------------------------------------------------------------------------
 
@@ -363,7 +373,7 @@ class Orchestrator(_NativeOrchestrator):
 
     def process_clawbacks(self, ids: Sequence[str], *, actor: Optional[str] = None, at: DateLike) -> Any:
         """Mark several clawbacks processed, all or nothing. Admin only."""
-        return self.call("process_clawbacks", {"ids": list(ids)}, actor=actor, at=at)
+        return self.call("process_clawbacks", {"ids": _str_list(ids, "ids")}, actor=actor, at=at)
 
     def allocation_summary(
         self, filters: Optional[Mapping[str, Any]] = None, *, actor: Optional[str] = None, at: DateLike

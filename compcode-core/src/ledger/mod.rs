@@ -254,9 +254,13 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
 pub struct HistoryRow {
     /// Event key.
     pub idempotency_key: String,
-    /// `written`, `updated`, `reversed`, `locked`, `status`, `clawback`.
+    /// A run's `written`, `updated`, `reversed`, `locked`, `clawback`; a workflow's `status`
+    /// (approve, revert, mark paid, clawback processing), `true_up` (a new true-up line),
+    /// `batched` / `released` (payroll-batch membership), `clawback` (a carry-forward).
     pub change: String,
-    /// The run's outcome (`processed`, `owner_changed`, `deleted`, `manual_reverse`).
+    /// The run's outcome (`processed`, `owner_changed`, `deleted`, `manual_reverse`), or the
+    /// workflow that changed the event (`statement_approved`, `statement_reverted`,
+    /// `mark_paid`, `true_up`, `payroll_batch`, `clawback_processed`).
     pub outcome: String,
     /// Amount before.
     #[serde(with = "rust_decimal::serde::str_option", default)]

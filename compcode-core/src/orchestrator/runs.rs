@@ -205,6 +205,7 @@ impl<R: Repository> Orchestrator<R> {
         self.require_admin(actor)?;
         self.transact(|o| {
             let mut writes = Vec::new();
+            let mut history = HistoryRows::new(&o.repo, "mark_paid", at)?;
             for k in keys {
                 let rec = o
                     .repo
@@ -227,11 +228,13 @@ impl<R: Repository> Orchestrator<R> {
                         format!("event `{k}` is {:?}; only APPROVED lines can be paid", e.status),
                     ));
                 }
+                let before = e.clone();
                 e.status = LineStatus::Paid;
                 e.paid_at = Some(at.to_string());
                 writes.push(event_write(&e, Some(rec.version))?);
+                writes.push(history.row("status", Some(&before), &e)?);
             }
-            let n = writes.len();
+            let n = writes.len() / 2; // an event write and its history row per line
             if n > 0 {
                 writes.push(o.audit(
                     actor,
@@ -542,6 +545,45 @@ pub(super) fn landing_period(e: &Event, at: NaiveDate, fy: u32, locks: &Locks) -
 
 pub(super) fn parse_event(doc: &Value) -> Result<Event> {
     serde_json::from_value(doc.clone()).map_err(internal)
+}
+
+/// Numbers and writes the history rows of one workflow's event mutations outside a run (SPEC
+/// §12: every mutation appends a history row): status changes (approve, revert, mark paid,
+/// clawback processing), true-up lines, payroll-batch membership and carry-forward clawbacks.
+/// `outcome` names the workflow; rows are numbered after the rows already stored, like a run's.
+pub(super) struct HistoryRows {
+    next: usize,
+    outcome: &'static str,
+    at: String,
+}
+
+impl HistoryRows {
+    /// Starts numbering after the history rows stored in `repo`.
+    pub(super) fn new<R: Repository>(repo: &R, outcome: &'static str, at: NaiveDate) -> Result<Self> {
+        Ok(HistoryRows { next: repo.list(Collection::History, &Query::all())?.len() + 1, outcome, at: at.to_string() })
+    }
+
+    /// The history row of `new` (`old`: the event before, `None` for a new event): `change` is
+    /// `status`, `true_up`, `batched`, `released` or `clawback`.
+    pub(super) fn row(&mut self, change: &str, old: Option<&Event>, new: &Event) -> Result<Write> {
+        let seq = self.next;
+        self.next += 1;
+        let row = HistoryRow {
+            idempotency_key: new.idempotency_key.clone(),
+            change: change.to_string(),
+            outcome: self.outcome.to_string(),
+            old_amount: old.map(|e| e.amount),
+            new_amount: Some(new.amount),
+            at: self.at.clone(),
+        };
+        let mut doc = serde_json::to_value(&row).map_err(internal)?;
+        doc["seq"] = json!(seq);
+        Ok(Write::put(
+            Collection::History,
+            indexed(Record::new(format!("{seq:012}"), doc), None, None, new.deal_id.as_deref()),
+            Some(0),
+        ))
+    }
 }
 
 pub(super) fn event_write(e: &Event, expected: Option<u64>) -> Result<Write> {

@@ -31,7 +31,7 @@
 //!   that user, a manager above them or an admin (SPEC §17); unfiltered, they are admin only.
 //!   The sale view is admin only.
 
-use super::runs::{event_write, internal, parse_event};
+use super::runs::{event_write, internal, parse_event, HistoryRows};
 use super::{indexed, s, version, Actor, Orchestrator};
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::ledger::{key_of, Event, LineStatus, Outcome};
@@ -425,6 +425,7 @@ impl<R: Repository> Orchestrator<R> {
             let ledger = o.ledger()?;
             let mut lines = Vec::new();
             let mut writes = Vec::new();
+            let mut history = HistoryRows::new(&o.repo, "payroll_batch", at)?;
             for (e, v) in &ledger.events {
                 if e.batch_id.is_some() || !ledger.event_qualifies(e, req.include_clawbacks) {
                     continue;
@@ -441,6 +442,7 @@ impl<R: Repository> Orchestrator<R> {
                 let mut next = e.clone();
                 next.batch_id = Some(id.clone());
                 writes.push(event_write(&next, Some(*v))?);
+                writes.push(history.row("batched", Some(e), &next)?);
             }
             if req.projects.is_none() {
                 for a in &ledger.adjustments {
@@ -602,6 +604,16 @@ impl<R: Repository> Orchestrator<R> {
             let next = transition(&batch.status, action)?;
             let (mut batch, mut writes) =
                 if batch.status == "DRAFT" { o.draft_view(batch, dp)? } else { (batch, Vec::new()) };
+            // a history row for each line the draft view releases (SPEC §12)
+            let mut history = HistoryRows::new(&o.repo, "payroll_batch", at)?;
+            let mut released = Vec::new();
+            for w in &writes {
+                if let Write::Put { collection: Collection::Events, record, .. } = w {
+                    let e = parse_event(&record.doc)?;
+                    released.push(history.row("released", Some(&e), &e)?);
+                }
+            }
+            writes.extend(released);
             batch.status = next.into();
             batch.history.push(BatchTransition { status: next.into(), at: at.to_string(), by: actor.label() });
             let mut out = Map::new();
@@ -614,9 +626,11 @@ impl<R: Repository> Orchestrator<R> {
                         continue;
                     }
                     let mut e = parse_event(&r.doc)?;
+                    let before = e.clone();
                     e.status = LineStatus::Paid;
                     e.paid_at = Some(paid_at.clone());
                     writes.push(event_write(&e, Some(r.version))?);
+                    writes.push(history.row("status", Some(&before), &e)?);
                     paid_lines += 1;
                 }
                 for l in batch.lines.iter().filter(|l| l.source == "adjustment") {
@@ -669,6 +683,7 @@ impl<R: Repository> Orchestrator<R> {
                                            "clawbackAmount": p.clawback_amount.to_string(), "netAmount": p.net_amount.to_string()})],
                     };
                     writes.push(event_write(&cb, Some(0))?);
+                    writes.push(history.row("clawback", None, &cb)?);
                     writes.push(o.audit(actor, at, "clawback.created", "clawback", &key,
                         json!({"reason": "carry_forward", "amount": p.net_amount.to_string(), "batchId": batch.batch_id}))?);
                     carried.push(key);
@@ -737,6 +752,7 @@ impl<R: Repository> Orchestrator<R> {
         let dp = self.settings(at)?.currency_precision;
         self.transact(|o| {
             let mut writes = Vec::new();
+            let mut history = HistoryRows::new(&o.repo, "clawback_processed", at)?;
             let mut done = Vec::new();
             let mut seen = HashSet::new();
             for id in ids {
@@ -752,9 +768,11 @@ impl<R: Repository> Orchestrator<R> {
                 if let Some(b) = &e.batch_id {
                     return Err(Error::new(ErrorCode::Conflict, format!("clawback `{id}` is in payroll batch `{b}`")));
                 }
+                let before = e.clone();
                 e.status = LineStatus::Paid;
                 e.paid_at = Some(at.to_string());
                 writes.push(event_write(&e, Some(rec.version))?);
+                writes.push(history.row("status", Some(&before), &e)?);
                 writes.push(o.audit(
                     actor,
                     at,

@@ -1,7 +1,7 @@
 //! Statements (SPEC §13, §18.11–§18.17, §18.36, §18.38): generate, get, approve / revert,
 //! adjust, true-up, comments, export.
 
-use super::runs::{event_write, internal, landing_period, original_key, parse_event};
+use super::runs::{event_write, internal, landing_period, original_key, parse_event, HistoryRows};
 use super::{indexed, s, Actor, Orchestrator};
 use crate::decimal::{fmt_money, fmt_plain, parse_decimal};
 use crate::error::{Error, ErrorCode, Issue, Result};
@@ -366,6 +366,8 @@ impl<R: Repository> Orchestrator<R> {
                 .map(|r| parse_event(&r.doc).map(|e| (e, r.version)))
                 .collect::<Result<_>>()?;
             let mut writes = Vec::new();
+            let outcome = if status == "approved" { "statement_approved" } else { "statement_reverted" };
+            let mut history = HistoryRows::new(&o.repo, outcome, at)?;
             if status == "approved" {
                 if st.status == "approved" {
                     return Err(Error::new(
@@ -390,6 +392,7 @@ impl<R: Repository> Orchestrator<R> {
                         let mut next = e.clone();
                         next.status = LineStatus::Approved;
                         writes.push(event_write(&next, Some(*ver))?);
+                        writes.push(history.row("status", Some(e), &next)?);
                     }
                 }
                 st.status = "approved".into();
@@ -439,6 +442,7 @@ impl<R: Repository> Orchestrator<R> {
                         let mut next = e.clone();
                         next.status = LineStatus::Pending;
                         writes.push(event_write(&next, Some(*ver))?);
+                        writes.push(history.row("status", Some(e), &next)?);
                     }
                 }
                 st.status = "draft".into();
@@ -569,8 +573,10 @@ impl<R: Repository> Orchestrator<R> {
             let status = if total.abs() > settings.true_up_approval_threshold { "requires_approval" } else { "approved" };
             let result = TrueUpResult { id: id.clone(), rep_id: rep.into(), references_period: period.into(), period: landing.clone(), status: status.into(), total, lines: lines.clone() };
             let mut writes = Vec::new();
+            let mut history = HistoryRows::new(&o.repo, "true_up", at)?;
             for l in &lines {
                 writes.push(event_write(l, Some(0))?);
+                writes.push(history.row("true_up", None, l)?);
             }
             let doc = json!({"id": id, "repId": rep, "referencesPeriod": period, "period": landing, "status": status, "total": fmt_money(total, settings.currency_precision), "keys": lines.iter().map(|l| original_key(&l.idempotency_key)).collect::<Vec<_>>(), "at": at.to_string()});
             writes.push(Write::put(Collection::TrueUps, indexed(Record::new(&id, doc), Some(rep), Some(&landing), None), Some(0)));
@@ -715,28 +721,31 @@ impl<R: Repository> Orchestrator<R> {
                     "amount", "currency",
                 ])
                 .map_err(csv_err)?;
+                // text cells are neutralized against spreadsheet formulas; rate and amount are not
+                use crate::csv_text::text_cell as t;
+                let (rep_c, name_c, email_c, period_c) = (t(rep), t(name), t(email), t(period));
                 for l in &lines {
                     let rate = l.rate_applied.map(fmt_plain).unwrap_or_default();
                     let amount = fmt_money(l.amount, dp);
                     w.write_record([
-                        rep,
-                        name,
-                        email,
-                        period,
-                        &l.kind,
-                        l.rule_name.as_deref().unwrap_or(""),
-                        l.deal_id.as_deref().unwrap_or(""),
-                        l.deal_name.as_deref().unwrap_or(""),
-                        l.tier_name.as_deref().unwrap_or(""),
+                        &*rep_c,
+                        &name_c,
+                        &email_c,
+                        &period_c,
+                        &t(&l.kind),
+                        &t(l.rule_name.as_deref().unwrap_or("")),
+                        &t(l.deal_id.as_deref().unwrap_or("")),
+                        &t(l.deal_name.as_deref().unwrap_or("")),
+                        &t(l.tier_name.as_deref().unwrap_or("")),
                         &rate,
                         &amount,
-                        l.currency.as_deref().unwrap_or(""),
+                        &t(l.currency.as_deref().unwrap_or("")),
                     ])
                     .map_err(csv_err)?;
                 }
                 for (c, a) in &nets {
                     let amount = fmt_money(*a, dp);
-                    w.write_record([rep, name, email, period, "net", "", "", "", "", "", &amount, c])
+                    w.write_record([&*rep_c, &name_c, &email_c, &period_c, "net", "", "", "", "", "", &amount, &t(c)])
                         .map_err(csv_err)?;
                 }
                 let bytes = w.into_inner().map_err(|e| Error::new(ErrorCode::InternalError, format!("CSV: {e}")))?;
