@@ -542,7 +542,6 @@ impl PySqliteRepository {
             PathBuf::from(convert::text_arg(path, "path")?)
         } else {
             path.extract::<PathBuf>().map_err(|e| {
-                let e: PyErr = e.into();
                 if e.is_instance_of::<pyo3::exceptions::PyUnicodeEncodeError>(py) {
                     convert::not_unicode(py, "path")
                 } else {
