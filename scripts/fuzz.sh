@@ -39,9 +39,10 @@ python3 - "$SEEDS" <<'PY'
 import json, os, pathlib, sys
 seeds = pathlib.Path(sys.argv[1])
 root = pathlib.Path("../spec-fixtures")
-ops = ["simulate", "validate", "reconcile", "workflow", "rules_v0.validate", "rules_v0.evaluate",
-       "formula.evaluate", "commissionflow.import", "commissionflow.calculate", "commissionflow.transition",
-       "commissionflow.list"]
+import re
+# api_run picks OPERATIONS[byte % len]: the seeds use the core's own list, in its order
+api = pathlib.Path("../compcode-core/src/api.rs").read_text()
+ops = re.findall(r'"([^"]+)"', re.search(r"pub const OPERATIONS: &\[&str\] = &\[(.*?)\];", api, re.S).group(1))
 def put(target, name, data):
     d = seeds / target
     d.mkdir(parents=True, exist_ok=True)
