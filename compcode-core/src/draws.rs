@@ -190,22 +190,29 @@ pub fn draws_section(doc: &CalcDoc, calc: &Calculation) -> Result<Vec<DrawPeriod
     let mut out = Vec::new();
     for (i, d) in doc.draws.iter().enumerate() {
         let e = earnings_by_period(doc, calc, &d.rep_id, d.period_from.kind)?;
-        for s in run_draw(d, &e, doc.settings.fiscal_year_start_month, dp, doc.settings.rounding)? {
-            let net = s.earnings.checked_add(s.draw).and_then(|x| x.checked_add(s.recovery));
-            out.push(DrawPeriod {
-                rep_id: d.rep_id.clone(),
-                draw: i,
-                kind: if d.recoverable { "draw" } else { "guarantee" },
-                period: s.period.to_string(),
-                earnings: fmt_money(s.earnings, dp),
-                draw_amount: fmt_money(s.draw, dp),
-                recovery: fmt_money(s.recovery, dp),
-                balance: fmt_money(s.balance, dp),
-                net: fmt_money(net.ok_or_else(|| Error::overflow("a draw net"))?, dp),
-            });
-        }
+        let steps = run_draw(d, &e, doc.settings.fiscal_year_start_month, dp, doc.settings.rounding)?;
+        push_rows(&mut out, d, i, steps, dp)?;
     }
     Ok(out)
+}
+
+/// The output rows of draw number `i` (simulate's `draws` section and `draws.compute`).
+fn push_rows(out: &mut Vec<DrawPeriod>, d: &Draw, i: usize, steps: Vec<DrawStep>, dp: u32) -> Result<()> {
+    for s in steps {
+        let net = s.earnings.checked_add(s.draw).and_then(|x| x.checked_add(s.recovery));
+        out.push(DrawPeriod {
+            rep_id: d.rep_id.clone(),
+            draw: i,
+            kind: if d.recoverable { "draw" } else { "guarantee" },
+            period: s.period.to_string(),
+            earnings: fmt_money(s.earnings, dp),
+            draw_amount: fmt_money(s.draw, dp),
+            recovery: fmt_money(s.recovery, dp),
+            balance: fmt_money(s.balance, dp),
+            net: fmt_money(net.ok_or_else(|| Error::overflow("a draw net"))?, dp),
+        });
+    }
+    Ok(())
 }
 
 /// `draws.compute`: runs draws over earnings given directly, without a calculation.
@@ -235,20 +242,7 @@ pub fn compute_op(input: &serde_json::Value) -> Result<serde_json::Value> {
                 *slot = slot.checked_add(*a).ok_or_else(|| Error::overflow("a rep's earnings"))?;
             }
         }
-        for s in run_draw(d, &e, fy, dp, settings.rounding)? {
-            let net = s.earnings.checked_add(s.draw).and_then(|x| x.checked_add(s.recovery));
-            out.push(DrawPeriod {
-                rep_id: d.rep_id.clone(),
-                draw: i,
-                kind: if d.recoverable { "draw" } else { "guarantee" },
-                period: s.period.to_string(),
-                earnings: fmt_money(s.earnings, dp),
-                draw_amount: fmt_money(s.draw, dp),
-                recovery: fmt_money(s.recovery, dp),
-                balance: fmt_money(s.balance, dp),
-                net: fmt_money(net.ok_or_else(|| Error::overflow("a draw net"))?, dp),
-            });
-        }
+        push_rows(&mut out, d, i, run_draw(d, &e, fy, dp, settings.rounding)?, dp)?;
     }
     Ok(serde_json::json!({ "draws": out }))
 }

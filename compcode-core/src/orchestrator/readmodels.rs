@@ -319,20 +319,8 @@ impl<R: Repository> Orchestrator<R> {
         if !args.is_object() {
             return Err(crate::crm::fail("args", "invalid_type", "the arguments must be an object"));
         }
-        let mut last = None;
-        for _ in 0..super::RETRIES {
-            let (mut writes, out) = self.stage_webhook(actor, args, at)?;
-            if writes.is_empty() {
-                return Ok(out);
-            }
-            self.number_audit_entries(&mut writes)?;
-            match self.repo.commit(writes) {
-                Ok(()) => return Ok(out),
-                Err(e) if e.code() == ErrorCode::Conflict => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| Error::new(ErrorCode::Conflict, "the store kept changing; try again")))
+        // one commit for the whole batch, retried on CONFLICT like every workflow
+        self.transact(|o| o.stage_webhook(actor, args, at))
     }
 
     /// Converts a batch against the stored snapshots and runs its deals on a staging view; the
