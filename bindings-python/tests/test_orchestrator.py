@@ -64,7 +64,13 @@ def test_the_methods_cover_the_workflows_exactly() -> None:
         rec = Recording(compcode.MemoryRepository())
         rec.seen = []
         params = list(inspect.signature(fn).parameters.values())[1:]
-        positional = [f"<{p.name}>" for p in params if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+        # a placeholder per required argument: a one-element list where the method takes ids
+        # (`Sequence[str]`: a lone str is refused, not split into characters)
+        positional = [
+            [f"<{p.name}>"] if "Sequence" in str(p.annotation) else f"<{p.name}>"
+            for p in params
+            if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+        ]
         assert [p.name for p in params if p.kind is p.KEYWORD_ONLY] == ["actor", "at"], method
         getattr(rec, method)(*positional, actor="ada", at=AT)
         [(name, args, actor, at)] = rec.seen
