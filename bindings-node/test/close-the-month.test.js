@@ -79,8 +79,10 @@ test('close the month on a store in a file', { skip: SKIP }, () => {
   assert.ok(q1.every((e) => e.status === 'APPROVED'));
   const s2 = q1.find((e) => e.dealId === 'S2');
   assert.deepStrictEqual([s2.amount, s2.held.amount], ['14400.00', '16000.00']);
+  // SPEC §12: every mutation has a history row — the approval is a status change (amount kept)
   assert.deepStrictEqual(out.history.map((h) => `${h.change} ${h.oldAmount} ${h.newAmount}`), [
     'written null 14400.00',
+    'status 14400.00 14400.00',
     'locked 14400.00 16000.00',
   ]);
   assert.deepStrictEqual([out.lockedAdjust.code, out.lockedAdjust.status], ['statement_locked', 409]);
