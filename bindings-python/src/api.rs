@@ -32,6 +32,8 @@ pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T
 /// Converts `input`, runs `operation` on it without holding the GIL, converts the answer.
 fn call(py: Python<'_>, operation: &str, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     guarded(py, || {
+        // no cyclic collections while the input is read and the answer built (see `to_host`)
+        let _paused = convert::GcPause::new(py);
         let value = convert::to_value(input)?;
         let out = py.detach(|| compcode_core::api::run(operation, &value));
         match out {

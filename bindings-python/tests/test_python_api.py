@@ -368,3 +368,23 @@ def test_context_fields_named_like_decimals_stay_text() -> None:
     out = compcode.rules_v0_evaluate({"rules": [], "context": {"amount": "n/a", "base": "12.50"}})
     assert out["context"]["amount"] == "n/a"
     assert out["context"]["base"] == Decimal("12.50")
+
+
+# --- the garbage collector is paused while an answer is built, and only then (issue #9) ----------
+
+
+def test_the_gc_is_left_as_the_host_had_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    out = compcode.simulate(doc())
+    assert out["totalCommission"] == Decimal("16000.00")
+    assert gc.isenabled(), "resumed after the answer is built"
+    raised(compcode.simulate, {"asOf": "nope"})
+    assert gc.isenabled(), "an error leaves it running"
+    gc.disable()
+    try:
+        compcode.simulate(doc())
+        assert not gc.isenabled(), "a host that paused it keeps it paused"
+    finally:
+        gc.enable()
