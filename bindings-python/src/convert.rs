@@ -289,10 +289,31 @@ impl Drop for GcPause<'_> {
 /// A JSON value as Python objects (see [`Out`]).
 pub fn json_to_py<'py>(py: Python<'py>, v: &Value, out: Out) -> PyResult<Bound<'py, PyAny>> {
     let decimal = decimal_type(py)?;
-    emit(py, v, out, decimal)
+    emit(py, v, out, decimal, &mut Keys::default())
 }
 
-fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+/// The dict keys met so far in one answer, each made into a Python `str` once (an answer of
+/// 100,000 deals has millions of keys but a few dozen distinct ones), with whether its values are
+/// decimals (`DECIMAL_FIELDS`).
+#[derive(Default)]
+struct Keys<'v, 'py> {
+    seen: std::collections::HashMap<&'v str, (Bound<'py, PyString>, bool)>,
+}
+
+impl<'v, 'py> Keys<'v, 'py> {
+    fn get(&mut self, py: Python<'py>, k: &'v str) -> (Bound<'py, PyString>, bool) {
+        let (key, decimal) = self.seen.entry(k).or_insert_with(|| (PyString::new(py, k), DECIMAL_FIELDS.contains(&k)));
+        (key.clone(), *decimal)
+    }
+}
+
+fn emit<'v, 'py>(
+    py: Python<'py>,
+    v: &'v Value,
+    out: Out,
+    decimal: &Bound<'py, PyType>,
+    keys: &mut Keys<'v, 'py>,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -301,27 +322,26 @@ fn emit<'py>(py: Python<'py>, v: &Value, out: Out, decimal: &Bound<'py, PyType>)
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
-                list.append(emit(py, item, out, decimal)?)?;
+                list.append(emit(py, item, out, decimal, keys)?)?;
             }
             list.into_any()
         }
         Value::Object(map) => {
             let dict = PyDict::new(py);
             for (k, x) in map {
+                let (key, decimal_field) = keys.get(py, k);
                 let value = match x {
                     // Only plain decimal text becomes a Decimal: v0 contexts echo the host's own field
                     // names, so a host field called `amount` may hold any text and stays a string.
-                    Value::String(s)
-                        if out == Out::Host && DECIMAL_FIELDS.contains(&k.as_str()) && plain_decimal(s) =>
-                    {
+                    Value::String(s) if out == Out::Host && decimal_field && plain_decimal(s) => {
                         decimal.call1((s.as_str(),)).map_err(|_| {
                             let msg = format!("the engine wrote {s:?} under `{k}`, which is not a decimal");
                             to_py_err(py, &Error::new(ErrorCode::InternalError, msg))
                         })?
                     }
-                    _ => emit(py, x, out, decimal)?,
+                    _ => emit(py, x, out, decimal, keys)?,
                 };
-                dict.set_item(k, value)?;
+                dict.set_item(key, value)?;
             }
             dict.into_any()
         }
