@@ -257,6 +257,13 @@ impl<R: Repository> Orchestrator<R> {
         outcome: Outcome,
         at: NaiveDate,
     ) -> Result<(Vec<Write>, RunReport)> {
+        // The history rows' sequence numbers are counted FIRST, before any state is read: every
+        // run that changes events writes rows numbered from this count, each a create-only write,
+        // so a commit that lands between this count and this run's commit takes the same numbers
+        // and this run's commit is a CONFLICT (retried on fresh state). Counting after reading the
+        // state left a window in which two runs of one group each calculated without the other's
+        // deal and both committed — write skew past a periodCap (compcode-sqlite's concurrency test).
+        let history_base = self.repo.count(Collection::History, &Query::all())?;
         let mut state = self.state_document(at)?;
         if let Some((snap, _)) = deal {
             let id = s(snap, "id").unwrap_or("");
@@ -333,7 +340,6 @@ impl<R: Repository> Orchestrator<R> {
         // writes: events (version-checked), clawbacks, history rows
         let versions: HashMap<&str, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.as_str(), *v)).collect();
         let mut writes = Vec::new();
-        let history_base = self.repo.count(Collection::History, &Query::all())?;
         let mut hist_n = 0usize;
         let mut history = |key: &str,
                            change: &str,
@@ -560,7 +566,7 @@ pub(super) struct HistoryRows {
 impl HistoryRows {
     /// Starts numbering after the history rows stored in `repo`.
     pub(super) fn new<R: Repository>(repo: &R, outcome: &'static str, at: NaiveDate) -> Result<Self> {
-        Ok(HistoryRows { next: repo.list(Collection::History, &Query::all())?.len() + 1, outcome, at: at.to_string() })
+        Ok(HistoryRows { next: repo.count(Collection::History, &Query::all())? + 1, outcome, at: at.to_string() })
     }
 
     /// The history row of `new` (`old`: the event before, `None` for a new event): `change` is
