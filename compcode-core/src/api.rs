@@ -6,6 +6,7 @@ use crate::calc::{calculate, Calculation, Line};
 use crate::decimal::{fmt_money, fmt_plain};
 use crate::error::{Error, Issue, Result};
 use crate::model::{CalcDoc, Phase};
+use crate::trace::Trace;
 use crate::validate::{parse_json, read_document};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -71,8 +72,8 @@ pub struct Event {
     pub role: Option<String>,
     /// The event's stable key: the compact JSON array of its key parts (SPEC §12, §18.20).
     pub idempotency_key: String,
-    /// Explanation steps (empty when `options.trace` is false).
-    pub trace: Vec<Value>,
+    /// Explanation steps (empty when `options.trace` is false), shared with the per-deal view.
+    pub trace: Trace,
     /// The line's currency (the plan version's) when the document uses FX (SPEC §20).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
@@ -106,8 +107,8 @@ pub struct RuleBreakdown {
     pub skipped: bool,
     /// Why (skip reason or zero-pay reason).
     pub reason: Option<String>,
-    /// Explanation steps.
-    pub trace: Vec<Value>,
+    /// Explanation steps (the same steps as the event's).
+    pub trace: Trace,
 }
 
 /// CompCode's per-deal simulate entry: one per (deal, credited rep).
@@ -388,7 +389,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             milestone: l.milestone,
             role: l.role.take(),
             idempotency_key,
-            trace: Vec::new(),
+            trace: Trace::from(std::mem::take(&mut l.trace)),
             currency: crate::fx::line_currency(doc, l.plan, l.version),
             installment: l.installment.as_ref().map(|i| {
                 serde_json::json!({"index": i.index, "of": i.count, "percent": fmt_plain(i.percent),
@@ -413,10 +414,10 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
                 rule_period: Some(event.period.clone()),
                 skipped: false,
                 reason: l.reason.map(str::to_string),
-                trace: l.trace.clone(),
+                trace: event.trace.clone(),
             });
         }
-        events.push(Event { trace: l.trace, ..event });
+        events.push(event);
     }
     for dg in &calc.diagnostics {
         let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };
@@ -434,7 +435,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
                 rule_period: dg.period.clone(),
                 skipped: true,
                 reason: Some(dg.code.to_string()),
-                trace: Vec::new(),
+                trace: Trace::default(),
             });
         }
     }

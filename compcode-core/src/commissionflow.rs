@@ -824,10 +824,13 @@ fn collect_condition_fields(v: Option<&Value>, out: &mut Vec<String>) {
 
 /// The tier amount before caps, from the engine's own trace (the `tier` / `bands` step), negated
 /// for a refund.
-fn pre_cap_amount(trace: &[Value]) -> Option<Decimal> {
-    let step = trace.iter().find(|s| matches!(s["step"].as_str(), Some("tier" | "bands")))?;
-    let amount: Decimal = step["amount"].as_str()?.parse().ok()?;
-    let refund = trace.iter().any(|s| s["step"] == "refund");
+fn pre_cap_amount(trace: &[crate::trace::Step]) -> Option<Decimal> {
+    use crate::trace::Step;
+    let amount = trace.iter().find_map(|s| match s {
+        Step::Tier { amount, .. } | Step::Bands { amount, .. } => Some(*amount),
+        _ => None,
+    })?;
+    let refund = trace.iter().any(|s| matches!(s, Step::Refund { .. }));
     Some(if refund { -amount } else { amount })
 }
 

@@ -47,6 +47,7 @@ pub mod rate_table;
 pub mod repository;
 pub mod rules_v0;
 pub mod templates;
+pub mod trace;
 pub mod validate;
 // SPEC §20
 pub mod amortization;

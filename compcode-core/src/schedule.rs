@@ -161,11 +161,11 @@ pub fn apply(doc: &CalcDoc, calc: &mut Calculation) -> Result<()> {
                 x.period = Period::containing(d, l.period.kind, doc.settings.fiscal_year_start_month);
             }
             if doc.options.trace {
-                x.trace.push(json!({
+                x.trace.push(crate::trace::Step::Json(json!({
                     "step": "installment", "index": i + 1, "of": n, "percent": ins.percent.normalize().to_string(),
                     "release": release_json(&ins.release), "releaseDate": date.map(|d| d.to_string()),
                     "held": held, "payout": l.amount.to_string(), "amount": amount.to_string(),
-                }));
+                })));
             }
             x.installment =
                 Some(InstallmentInfo { index: i as u32 + 1, count: n, percent: ins.percent, release_date: date, held });

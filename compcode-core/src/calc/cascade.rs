@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::model::*;
 use crate::period::{Period, PeriodKind};
 use rust_decimal::Decimal;
+use crate::trace::Step;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -216,7 +217,7 @@ fn pay(
 ) -> Result<Option<Line>> {
     let tiers = ctx.tiers_for(manager, plan, version, rule);
     let mut trace = Vec::new();
-    ctx.step(&mut trace, || json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()}));
+    ctx.step(&mut trace, || Step::Json(json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()})));
     // cascades tier by value: a negative base mirrors a positive one (SPEC §18.37)
     let mirror = base.is_sign_negative() && !base.is_zero();
     let sized = base.abs();
@@ -345,7 +346,7 @@ fn spark_overrides(
                 let id = &doc.deals[di].id;
                 ctx.step(
                     &mut line.trace,
-                    || json!({"step": "override", "dealId": id, "creditDate": date.to_string(), "level": rule.level}),
+                    || Step::Override { deal_id: id.clone(), credit_date: date, level: rule.level },
                 );
                 out.push(line);
             }

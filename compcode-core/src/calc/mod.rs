@@ -34,6 +34,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use crate::trace::Step;
 use tiers::Checked;
 
 pub use index::Index;
@@ -82,7 +83,7 @@ pub struct Line {
     /// Spark override level (a cascade over a rate-table rule, SPEC §18.9).
     pub level: Option<u32>,
     /// Explanation steps.
-    pub trace: Vec<Value>,
+    pub trace: Vec<Step>,
     /// The installment of a payout schedule this line is (SPEC §20), else `None`.
     pub installment: Option<crate::schedule::InstallmentInfo>,
 }
@@ -255,30 +256,24 @@ impl<'a> Ctx<'a> {
         rule: &Rule,
         mut amount: Decimal,
         quota: Option<&QuotaUse>,
-        trace: &mut Vec<Value>,
+        trace: &mut Vec<Step>,
     ) -> Result<Decimal> {
         if let Some(min) = rule.min_amount {
             if amount > Decimal::ZERO && amount < min {
-                self.step(
-                    trace,
-                    || json!({"step": "minAmount", "before": amount.to_string(), "after": min.to_string()}),
-                );
+                self.step(trace, || Step::Clamp { kind: "minAmount", before: amount, after: min });
                 amount = min;
             }
         }
         if let Some(max) = rule.max_amount {
             if amount > max {
-                self.step(
-                    trace,
-                    || json!({"step": "maxAmount", "before": amount.to_string(), "after": max.to_string()}),
-                );
+                self.step(trace, || Step::Clamp { kind: "maxAmount", before: amount, after: max });
                 amount = max;
             }
         }
         if let (Some(m), Some(vt)) = (rule.cap_multiplier, quota.and_then(|q| q.variable_target)) {
             let cap = m.mul_c(vt)?;
             if amount > cap {
-                self.step(trace, || json!({"step": "capMultiplier", "before": amount.to_string(), "after": cap.to_string(), "capMultiplier": m.to_string(), "variableTarget": vt.to_string()}));
+                self.step(trace, || Step::CapMultiplier { before: amount, after: cap, cap_multiplier: m, variable_target: vt });
                 amount = cap;
             }
         }
@@ -291,13 +286,13 @@ impl<'a> Ctx<'a> {
         rule: &Rule,
         amount: Decimal,
         paid: &mut Decimal,
-        trace: &mut Vec<Value>,
+        trace: &mut Vec<Step>,
     ) -> Result<Decimal> {
         let mut out = amount;
         if let Some(cap) = rule.period_cap {
             let allowed = cap.sub_c(*paid)?.max(Decimal::ZERO);
             if out > allowed {
-                self.step(trace, || json!({"step": "periodCap", "before": amount.to_string(), "after": allowed.to_string(), "periodCap": cap.to_string(), "paidBefore": paid.to_string()}));
+                self.step(trace, || Step::PeriodCap { before: amount, after: allowed, period_cap: cap, paid_before: *paid });
                 out = allowed;
             }
         }
@@ -305,7 +300,7 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
-    pub fn step(&self, trace: &mut Vec<Value>, f: impl FnOnce() -> Value) {
+    pub fn step(&self, trace: &mut Vec<Step>, f: impl FnOnce() -> Step) {
         if self.trace {
             trace.push(f());
         }

@@ -7,6 +7,7 @@ use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use rust_decimal::Decimal;
+use crate::trace::Step;
 use serde_json::json;
 
 pub(crate) fn run_group<'a>(
@@ -66,9 +67,13 @@ pub(crate) fn run_group<'a>(
         }
         let tiers = ctx.tiers_for(rep, plan, e.version, rule);
         let mut trace = Vec::new();
-        ctx.step(&mut trace, || {
-            json!({"step": "credit", "dealId": doc.deals[e.deal].id, "creditDate": e.date.to_string(), "splitPercent": (e.share * Decimal::ONE_HUNDRED).normalize().to_string(),
-                   "creditedValue": e.credited.to_string(), "cumulativeBefore": c_before.to_string(), "cumulativeAfter": c_after.to_string()})
+        ctx.step(&mut trace, || Step::Credit {
+            deal_id: doc.deals[e.deal].id.clone(),
+            credit_date: e.date,
+            split_percent: (e.share * Decimal::ONE_HUNDRED).normalize(),
+            credited: e.credited,
+            before: c_before,
+            after: c_after,
         });
         let target = quota.as_ref().map(|q| q.target);
         let attainment = match target {
@@ -112,7 +117,7 @@ pub(crate) fn run_group<'a>(
         if let (Some(floor), Some(t)) = (rule.floor_attainment, target) {
             let att = final_c.div_c(t)?.unwrap_or_default();
             if att < floor {
-                ctx.step(&mut trace, || json!({"step": "floor", "floorAttainment": floor.to_string(), "periodAttainment": att.to_string(), "before": amount.to_string(), "after": "0"}));
+                ctx.step(&mut trace, || Step::Floor { floor_attainment: floor, period_attainment: att, before: Some(amount) });
                 amount = Decimal::ZERO;
                 reason = Some("below_floor");
                 ctx.diag(
@@ -197,10 +202,10 @@ fn rate_table_line<'a>(
             .filter(|(_, k)| k.is_some())
             .map(|(n, _)| *n)
             .collect();
-        json!({"step": "rate_table", "dealId": doc.deals[e.deal].id, "milestone": n, "milestoneName": name,
+        Step::Json(json!({"step": "rate_table", "dealId": doc.deals[e.deal].id, "milestone": n, "milestoneName": name,
                "paymentDate": e.date.to_string(), "rowIndex": row_index, "rateId": row.rate_id, "matchedOn": matched,
                "contract": contract.to_string(), "percent": percent.to_string(), "flat": flat.to_string(),
-               "fromPercent": from_percent.to_string(), "fromFlat": flat_part.to_string(), "amount": amount.to_string()})
+               "fromPercent": from_percent.to_string(), "fromFlat": flat_part.to_string(), "amount": amount.to_string()}))
     });
     let (rounded, fin) = settle(ctx, rule, amount, None, mirror, paid, &mut trace)?;
     let reason = (fin.is_zero() && !rounded.is_zero() && rule.period_cap.is_some()).then_some("period_cap");

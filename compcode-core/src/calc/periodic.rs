@@ -7,6 +7,7 @@ use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use rust_decimal::Decimal;
+use crate::trace::Step;
 use serde_json::json;
 
 pub(crate) fn run_group<'a>(
@@ -67,7 +68,7 @@ pub(crate) fn run_group<'a>(
     let base = payout_base(rule, sized, positive, Decimal::ONE, quota.as_ref(), Some(field));
     let tiers = ctx.tiers_for(rep, plan, version, rule);
     let mut trace = Vec::new();
-    ctx.step(&mut trace, || json!({"step": "period", "period": period.to_string(), "deals": entries.len(), "creditedValue": total.to_string(), "attainment": attainment.map(|a| a.to_string()), "closed": closed}));
+    ctx.step(&mut trace, || Step::Json(json!({"step": "period", "period": period.to_string(), "deals": entries.len(), "creditedValue": total.to_string(), "attainment": attainment.map(|a| a.to_string()), "closed": closed})));
     let priced = price(
         ctx,
         &Pricing {
@@ -87,7 +88,7 @@ pub(crate) fn run_group<'a>(
     let mut amount = priced.amount;
     if let (Some(floor), Some(a)) = (rule.floor_attainment, attainment) {
         if a < floor {
-            ctx.step(&mut trace, || json!({"step": "floor", "floorAttainment": floor.to_string(), "periodAttainment": a.to_string(), "after": "0"}));
+            ctx.step(&mut trace, || Step::Floor { floor_attainment: floor, period_attainment: a, before: None });
             if !amount.is_zero() {
                 ctx.diag(
                     "below_floor",

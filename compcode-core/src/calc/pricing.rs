@@ -6,7 +6,7 @@ use super::{Ctx, QuotaUse};
 use crate::error::Result;
 use crate::model::{PayoutBase, Rule, Tier, TierMode};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use crate::trace::{Band, Step};
 
 /// What a rule's rates multiply (SPEC §6 `payoutBase`, §8.5): the (sized) credited value, a flat
 /// `one` (the credit share per deal, 1 per period), the variable target, or a field or formula
@@ -60,7 +60,7 @@ pub(crate) struct Priced {
     pub below_first_tier: bool,
 }
 
-pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Value>) -> Result<Priced> {
+pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Step>) -> Result<Priced> {
     let mut out = Priced { amount: Decimal::ZERO, tier_name: None, rate: None, base: None, below_first_tier: false };
     match p.mode {
         TierMode::FullRate => match highest_tier(p.tiers, p.pick) {
@@ -79,10 +79,13 @@ pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Value>) -> R
                     }
                     (None, None) => Decimal::ZERO,
                 };
-                ctx.step(trace, || {
-                    json!({"step": "tier", "mode": "full_rate", "readAt": p.pick.to_string(), "tier": t.name,
-                           "rate": t.rate.map(|r| r.to_string()), "flatAmount": t.flat_amount.map(|f| f.to_string()),
-                           "base": p.base.to_string(), "amount": out.amount.to_string()})
+                ctx.step(trace, || Step::Tier {
+                    read_at: p.pick,
+                    tier: t.name.clone(),
+                    rate: t.rate,
+                    flat_amount: t.flat_amount,
+                    base: p.base,
+                    amount: out.amount,
                 });
             }
         },
@@ -107,10 +110,7 @@ pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Value>) -> R
             if marginal_mode {
                 out.base = Some(p.base);
             }
-            ctx.step(trace, || {
-                json!({"step": "bands", "mode": if marginal_mode { "marginal" } else { "interpolated" },
-                       "bands": pieces_json(&pieces), "amount": out.amount.to_string()})
-            });
+            ctx.step(trace, || Step::Bands { marginal: marginal_mode, bands: bands(pieces), amount: out.amount });
         }
     }
     Ok(out)
@@ -125,27 +125,22 @@ pub(crate) fn settle(
     quota: Option<&QuotaUse>,
     mirror: bool,
     paid: &mut Decimal,
-    trace: &mut Vec<Value>,
+    trace: &mut Vec<Step>,
 ) -> Result<(Decimal, Decimal)> {
     let mut amount = ctx.clamp(rule, amount, quota, trace)?;
     if mirror {
         amount = -amount;
-        ctx.step(trace, || json!({"step": "refund", "note": "priced as a sale of its size, then negated", "after": amount.to_string()}));
+        ctx.step(trace, || Step::Refund { after: amount });
     }
     let rounded = ctx.round(amount);
-    ctx.step(trace, || json!({"step": "round", "before": amount.to_string(), "after": rounded.to_string()}));
+    ctx.step(trace, || Step::Round { before: amount, after: rounded });
     let fin = ctx.period_cap(rule, rounded, paid, trace)?;
     Ok((rounded, fin))
 }
 
-fn pieces_json(pieces: &[BandPiece]) -> Value {
-    Value::Array(
-        pieces
-            .iter()
-            .map(|p| {
-                json!({"tier": p.tier, "from": p.from.to_string(), "to": p.to.map(|t| t.to_string()),
-                       "overlap": p.overlap.to_string(), "amount": p.amount.to_string()})
-            })
-            .collect(),
-    )
+fn bands(pieces: Vec<BandPiece>) -> Vec<Band> {
+    pieces
+        .into_iter()
+        .map(|p| Band { tier: p.tier, from: p.from, to: p.to, overlap: p.overlap, amount: p.amount })
+        .collect()
 }

@@ -243,7 +243,7 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
             reason: crate::schedule::is_held(l).then(|| "held".to_string()),
             currency: crate::fx::line_currency(doc, l.plan, l.version),
             gone_since: None,
-            trace: l.trace.clone(),
+            trace: l.trace.iter().map(crate::trace::Step::to_value).collect(),
         })
         .collect()
 }
