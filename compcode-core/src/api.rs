@@ -11,7 +11,7 @@ use crate::validate::{parse_json, read_document};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Output keys whose string values are decimals (money, rates, ratios). Bindings whose host
 /// language has a decimal type (Python's `decimal.Decimal`) convert exactly these; the others
@@ -356,14 +356,24 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
     let dp = doc.settings.currency_precision;
     // SPEC §20 draws read the lines' earnings, so they are worked out before the lines move
     let draws = crate::draws::draws_section(doc, &calc)?;
-    // CompCode's per-deal view
-    let mut by_pair: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
-    for &(d, r) in &calc.credited_pairs {
-        by_pair.insert((doc.deals[d].id.as_str(), doc.reps[r].id.as_str()), (d, r));
+    // CompCode's per-deal view: one slot per credited (deal, rep), found by index (not by id
+    // strings), ordered by (deal id, rep id) at the end
+    struct View {
+        deal: usize,
+        rep: usize,
+        breakdown: Vec<RuleBreakdown>,
+        total: Decimal,
     }
-    let mut breakdowns: BTreeMap<(&str, &str), Vec<RuleBreakdown>> = BTreeMap::new();
-    let mut totals: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
-    let mut eligible_deals = BTreeSet::new();
+    let mut slot_of: std::collections::HashMap<(usize, usize), usize> =
+        std::collections::HashMap::with_capacity(calc.credited_pairs.len());
+    let mut views: Vec<View> = Vec::with_capacity(calc.credited_pairs.len());
+    for &(deal, rep) in &calc.credited_pairs {
+        slot_of.entry((deal, rep)).or_insert_with(|| {
+            views.push(View { deal, rep, breakdown: Vec::new(), total: Decimal::ZERO });
+            views.len() - 1
+        });
+    }
+    let mut eligible = vec![false; doc.deals.len()];
     let mut total = Decimal::ZERO;
     let mut events = Vec::with_capacity(calc.lines.len());
     for mut l in calc.lines {
@@ -397,35 +407,37 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             }),
             held: l.installment.as_ref().map(|i| i.held),
         };
-        // the per-deal view repeats the event's strings (cloned, not formatted again) and takes
-        // the only copy of the trace
+        // the per-deal view repeats the event's strings (cloned, not formatted again) and shares
+        // its trace
         if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
-            let key = (doc.deals[d].id.as_str(), doc.reps[l.rep].id.as_str());
-            eligible_deals.insert(d);
-            let slot = totals.entry(key).or_default();
-            *slot = slot.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
-            breakdowns.entry(key).or_default().push(RuleBreakdown {
-                rule_name: event.rule_name.clone(),
-                plan_id: Some(event.plan_id.clone()),
-                amount: Some(event.amount.clone()),
-                tier_name: event.tier_name.clone(),
-                rate_applied: event.rate_applied.clone(),
-                attainment: event.attainment.clone(),
-                rule_period: Some(event.period.clone()),
-                skipped: false,
-                reason: l.reason.map(str::to_string),
-                trace: event.trace.clone(),
-            });
+            eligible[d] = true;
+            if let Some(&slot) = slot_of.get(&(d, l.rep)) {
+                let view = &mut views[slot];
+                view.total =
+                    view.total.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
+                view.breakdown.push(RuleBreakdown {
+                    rule_name: event.rule_name.clone(),
+                    plan_id: Some(event.plan_id.clone()),
+                    amount: Some(event.amount.clone()),
+                    tier_name: event.tier_name.clone(),
+                    rate_applied: event.rate_applied.clone(),
+                    attainment: event.attainment.clone(),
+                    rule_period: Some(event.period.clone()),
+                    skipped: false,
+                    reason: l.reason.map(str::to_string),
+                    trace: event.trace.clone(),
+                });
+            }
         }
         events.push(event);
     }
     for dg in &calc.diagnostics {
-        let (Some(deal), Some(rep), Some(rule)) = (&dg.deal_id, &dg.rep_id, &dg.rule_name) else { continue };
+        let (Some(deal), Some(rep), Some(rule)) = (dg.deal, dg.rep, &dg.rule_name) else { continue };
         if dg.code == "below_floor" {
             continue; // the zero line itself carries the reason
         }
-        if let Some((k, _)) = by_pair.get_key_value(&(deal.as_str(), rep.as_str())) {
-            breakdowns.entry(*k).or_default().push(RuleBreakdown {
+        if let Some(&slot) = slot_of.get(&(deal, rep)) {
+            views[slot].breakdown.push(RuleBreakdown {
                 rule_name: rule.clone(),
                 plan_id: dg.plan_id.clone(),
                 amount: None,
@@ -439,28 +451,27 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             });
         }
     }
-    let results = by_pair
-        .iter()
-        .filter(|(k, (_, r))| breakdowns.contains_key(*k) && in_rep_scope(doc, *r))
-        .collect::<Vec<_>>()
+    views.retain(|v| !v.breakdown.is_empty() && in_rep_scope(doc, v.rep));
+    views.sort_unstable_by(|a, b| {
+        (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
+            .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+    });
+    let results = views
         .into_iter()
-        .map(|(k, (d, r))| {
-            let deal = &doc.deals[*d];
-            let rb = breakdowns.remove(k).unwrap_or_default();
-            let paid: Vec<&RuleBreakdown> = rb.iter().filter(|b| !b.skipped).collect();
+        .map(|v| {
+            let deal = &doc.deals[v.deal];
+            let rb = v.breakdown;
+            let paid = rb.iter().find(|b| !b.skipped);
             DealResult {
                 deal_id: deal.id.clone(),
                 deal_name: deal.name.clone(),
                 deal_amount: deal.amount.map(fmt_plain),
                 deal_stage: deal.stage.clone(),
-                rep_id: doc.reps[*r].id.clone(),
-                rep_name: doc.reps[*r].name.clone(),
-                period: paid
-                    .first()
-                    .and_then(|b| b.rule_period.clone())
-                    .or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
-                eligible: !paid.is_empty(),
-                commission_total: fmt_money(totals.get(k).copied().unwrap_or_default(), dp),
+                rep_id: doc.reps[v.rep].id.clone(),
+                rep_name: doc.reps[v.rep].name.clone(),
+                period: paid.and_then(|b| b.rule_period.clone()).or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
+                eligible: paid.is_some(),
+                commission_total: fmt_money(v.total, dp),
                 rule_breakdown: rb,
             }
         })
@@ -504,7 +515,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
         as_of: doc.as_of.to_string(),
         period: doc.scope.period.map_or_else(|| "all".to_string(), |p| p.to_string()),
         total_deals: calc.total_deals,
-        eligible_deals: eligible_deals.len(),
+        eligible_deals: eligible.iter().filter(|e| **e).count(),
         total_commission: fmt_money(total, dp),
         assigned_reps,
         events,

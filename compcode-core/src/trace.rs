@@ -157,7 +157,7 @@ struct Dec(Decimal);
 
 impl Serialize for Dec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        s.serialize_str(&crate::decimal::to_text(self.0))
     }
 }
 
@@ -166,7 +166,7 @@ struct OptDec(Option<Decimal>);
 impl Serialize for OptDec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Some(d) => s.collect_str(&d),
+            Some(d) => s.serialize_str(&crate::decimal::to_text(d)),
             None => s.serialize_none(),
         }
     }

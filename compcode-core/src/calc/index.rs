@@ -170,6 +170,8 @@ impl<'a> Index<'a> {
                                 "credit names `{}`, which is no known rep; that credit is skipped",
                                 c.rep_id
                             ),
+                            deal: Some(di),
+                            rep: None,
                         }),
                     }
                 }
@@ -193,6 +195,8 @@ impl<'a> Index<'a> {
                             Some(w) => format!("owner `{w}` resolves to no rep; the deal is skipped"),
                             None => "the deal has no owner; it is skipped".into(),
                         },
+                        deal: Some(di),
+                        rep: None,
                     });
                 }
             },

@@ -105,6 +105,10 @@ pub struct Diagnostic {
     pub period: Option<String>,
     /// Explanation.
     pub message: String,
+    /// The deal's index in the document (the same deal as `deal_id`), when the deal is known.
+    pub deal: Option<usize>,
+    /// The rep's index in the document (the same rep as `rep_id`), when the rep is known.
+    pub rep: Option<usize>,
 }
 
 /// A resolved quota for one (rep, plan, rule, period).
@@ -210,6 +214,8 @@ impl Diags<'_> {
             rule_name: rule.map(str::to_string),
             period: period.map(|p| p.to_string()),
             message,
+            deal,
+            rep,
         });
     }
 }
