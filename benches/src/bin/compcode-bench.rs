@@ -23,6 +23,14 @@ fn cpu_time() -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 10))
 }
 
+/// Peak resident memory of this process (VmHWM) in MiB, from /proc/self/status (Linux only).
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut w = Workload::default();
@@ -100,6 +108,10 @@ fn main() {
                     std::process::exit(1)
                 }
             };
+            // the JSON document is the host's, not the engine's: free it, and measure the peak
+            // memory of the calculation alone (Linux: clear_refs 5 resets VmHWM)
+            drop(doc);
+            let _ = std::fs::write("/proc/self/clear_refs", "5");
             let t1 = Instant::now();
             let out = match compcode_core::api::simulate_doc(&calc_doc) {
                 Ok(o) => o,
@@ -113,8 +125,9 @@ fn main() {
                 (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
                 _ => f64::NAN,
             };
+            let peak = peak_rss_mib().map_or_else(|| "?".to_string(), |m| format!("{m}"));
             println!(
-                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s, cpu {cpu:.2} s; {} events, total {}",
+                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s, cpu {cpu:.2} s, peak {peak} MiB; {} events, total {}",
                 w.deals,
                 w.reps,
                 w.trace,

@@ -456,8 +456,8 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
     // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
     // and non-empty, so a rank orders like its id and `None` like the empty id
-    let ranks = Ranks::new(doc);
-    lines.sort_by(|a, b| ranks.line_key(a).cmp(&ranks.line_key(b)));
+    let ranks = Ranks::new(doc, &lines);
+    lines.sort_by_cached_key(|l| ranks.line_key(l));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation { lines, diagnostics: Vec::new(), quotas: Vec::new(), total_deals, credited_pairs };
     crate::fx::annotate(doc, &mut calc); // SPEC §20: explain FX conversions
@@ -477,17 +477,20 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
 }
 
-type RankedKey<'d> = (Phase, u32, u32, &'d str, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
+type RankedKey = (Phase, u32, u32, u32, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
 
-/// The position of every rep, plan and deal id in id order.
+/// The position of every rep, plan and deal id in id order, and of every rule name the lines
+/// use in name order: a line's sort key is all integers (computed once per line), so sorting a
+/// million lines compares no strings.
 struct Ranks {
     reps: Vec<u32>,
     plans: Vec<u32>,
     deals: Vec<u32>,
+    rules: BTreeMap<String, u32>,
 }
 
 impl Ranks {
-    fn new(doc: &CalcDoc) -> Ranks {
+    fn new(doc: &CalcDoc, lines: &[Line]) -> Ranks {
         fn rank<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
             let mut order: Vec<u32> = (0..items.len() as u32).collect();
             order.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
@@ -501,17 +504,32 @@ impl Ranks {
             reps: rank(&doc.reps, |r| r.id.as_str()),
             plans: rank(&doc.plans, |p| p.plan_id.as_str()),
             deals: rank(&doc.deals, |d| d.id.as_str()),
+            rules: {
+                let mut names: BTreeMap<String, u32> = BTreeMap::new();
+                let mut last: Option<&str> = None;
+                for l in lines {
+                    // lines come in runs of one rule: look a name up once per run
+                    if last != Some(l.rule_name.as_str()) {
+                        names.entry(l.rule_name.clone()).or_insert(0);
+                        last = Some(l.rule_name.as_str());
+                    }
+                }
+                for (pos, v) in names.values_mut().enumerate() {
+                    *v = pos as u32;
+                }
+                names
+            },
         }
     }
 
     /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
     /// milestone).
-    fn line_key<'d>(&self, l: &'d Line) -> RankedKey<'d> {
+    fn line_key(&self, l: &Line) -> RankedKey {
         (
             l.phase,
             self.reps[l.rep],
             self.plans[l.plan],
-            l.rule_name.as_str(),
+            self.rules.get(l.rule_name.as_str()).copied().unwrap_or(u32::MAX),
             l.period,
             l.date,
             l.deal.map(|d| self.deals[d]),
