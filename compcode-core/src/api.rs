@@ -106,7 +106,7 @@ pub struct RuleBreakdown {
     /// The rule skipped this deal.
     pub skipped: bool,
     /// Why (skip reason or zero-pay reason).
-    pub reason: Option<String>,
+    pub reason: Option<&'static str>,
     /// Explanation steps (the same steps as the event's).
     pub trace: Trace,
 }
@@ -424,7 +424,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
                     attainment: event.attainment.clone(),
                     rule_period: Some(event.period.clone()),
                     skipped: false,
-                    reason: l.reason.map(str::to_string),
+                    reason: l.reason,
                     trace: event.trace.clone(),
                 });
             }
@@ -446,7 +446,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
                 attainment: None,
                 rule_period: dg.period.clone(),
                 skipped: true,
-                reason: Some(dg.code.to_string()),
+                reason: Some(dg.code),
                 trace: Trace::default(),
             });
         }
