@@ -464,7 +464,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
     // equal diagnostics are identical (Ord over every field), so an unstable sort gives the same list
-    diagnostics.sort_unstable();
+    diagnostics.sort_unstable_by(|a, b| ranks.diag_cmp(a, b));
     diagnostics.dedup();
     quotas.sort_by(|a, b| {
         (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
@@ -520,6 +520,28 @@ impl Ranks {
                 names
             },
         }
+    }
+
+    /// Orders exactly like `Diagnostic`'s `Ord` (every field in turn), but compares a deal or rep
+    /// known by index through its rank instead of its id string.
+    fn diag_cmp(&self, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+        let deal = match (a.deal, b.deal) {
+            (Some(x), Some(y)) => self.deals[x].cmp(&self.deals[y]),
+            _ => a.deal_id.cmp(&b.deal_id),
+        };
+        let rep = || match (a.rep, b.rep) {
+            (Some(x), Some(y)) => self.reps[x].cmp(&self.reps[y]),
+            _ => a.rep_id.cmp(&b.rep_id),
+        };
+        a.code
+            .cmp(b.code)
+            .then(deal)
+            .then_with(rep)
+            .then_with(|| a.plan_id.cmp(&b.plan_id))
+            .then_with(|| a.rule_name.cmp(&b.rule_name))
+            .then_with(|| a.period.cmp(&b.period))
+            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| (a.deal, a.rep).cmp(&(b.deal, b.rep)))
     }
 
     /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
