@@ -19,7 +19,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::BuildHasherDefault;
 
 /// Containers nested deeper than this are refused (serde_json's text parser stops at 128 too),
 /// so no recursion here, in pythonize or in the core can exhaust the stack.
@@ -297,7 +299,7 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &Value, out: Out) -> PyResult<Bound<'
 /// decimals (`DECIMAL_FIELDS`).
 #[derive(Default)]
 struct Keys<'v, 'py> {
-    seen: std::collections::HashMap<&'v str, (Bound<'py, PyString>, bool)>,
+    seen: HashMap<&'v str, (Bound<'py, PyString>, bool)>,
 }
 
 impl<'v, 'py> Keys<'v, 'py> {
@@ -433,12 +435,29 @@ fn normalized(text: &str) -> Option<(bool, String, i64)> {
 /// - integers are `int`, `None`/unit `None`, sequences `list`, maps and structs `dict`; a
 ///   serialization failure is `InternalError` with serde_json's message.
 ///
-/// Python's cyclic GC is paused meanwhile (see [`to_host`]).
+/// Equal values, with one difference invisible but for `is`: a `str` or `Decimal` dict value
+/// whose text repeats is one shared object (both types are immutable; see
+/// [`Builder::string`]). Each dict is a copy of a template holding its keys in order (one per
+/// distinct key list), so no dict sorts its keys or grows its hash table. Python's cyclic GC is
+/// paused meanwhile (see [`to_host`]).
+///
+/// Issue #9 (`benches/README.md`): `simulate` on 100,000 deals took about 5.3 s CPU through
+/// `serde_json::Value` + [`to_host`] and about 3.0 s this way; on 10,000 deals the conversion
+/// is 717 M instructions (callgrind), 1,102 M before the templates and value caches.
 pub fn answer_to_host<'py, T: serde::Serialize + ?Sized>(py: Python<'py>, answer: &T) -> PyResult<Bound<'py, PyAny>> {
     let _paused = GcPause::new(py);
-    let mut b =
-        Builder { py, decimal: decimal_type(py)?.clone(), index: std::collections::HashMap::new(), keys: Vec::new() };
-    answer.serialize(HostSer { b: &mut b, dkey: None }).map_err(|e| e.into_py(py))
+    let mut b = Builder {
+        py,
+        decimal: decimal_type(py)?.clone(),
+        index: HashMap::default(),
+        fields: HashMap::default(),
+        keys: Vec::new(),
+        templates: HashMap::default(),
+        scratch: Vec::new(),
+        strings: HashMap::default(),
+        decimals: HashMap::default(),
+    };
+    answer.serialize(HostSer { b: &mut b, key: None }).map_err(|e| e.into_py(py))
 }
 
 /// serde_json's marker struct names (`arbitrary_precision`, `raw_value`).
@@ -451,17 +470,79 @@ struct Key<'py> {
     text: Box<str>,
     py: Bound<'py, PyString>,
     decimal: bool,
+    /// Values looked up in / found in the value caches under this key.
+    lookups: u32,
+    hits: u32,
 }
 
 /// The state of one [`answer_to_host`] run.
 struct Builder<'py> {
     py: Python<'py>,
     decimal: Bound<'py, PyType>,
-    index: std::collections::HashMap<Box<str>, u32>,
+    /// Every key met, by its text (SipHash: map keys may come from the host's own data).
+    index: HashMap<Box<str>, KeyId>,
+    /// Struct field and variant names (`&'static str`) by address and length: no hashing of
+    /// the text for the millions of fields of a large answer.
+    fields: HashMap<(usize, usize), KeyId, BuildHasherDefault<IdHasher>>,
     keys: Vec<Key<'py>>,
+    /// One empty dict per distinct list of keys met (a struct type with its present fields),
+    /// keys in map order with `None` values; a dict is a copy of its template, values then set
+    /// in place: no sorting, no growing hash table per dict.
+    templates: HashMap<Vec<KeyId>, Bound<'py, PyDict>, BuildHasherDefault<IdHasher>>,
+    scratch: Vec<KeyId>,
+    /// Value caches by text (see [`Builder::string`]).
+    strings: HashMap<Box<str>, Bound<'py, PyAny>>,
+    decimals: HashMap<Box<str>, Bound<'py, PyAny>>,
 }
 
 type KeyId = u32;
+
+/// Lookups before a key whose values rarely repeat stops using the value caches.
+const CACHE_PROBATION: u32 = 256;
+
+/// Values kept at most in each value cache.
+const MAX_CACHED: usize = 1 << 16;
+
+/// Templates kept at most (a map keyed by ids — deal ids, say — has a new key list each time;
+/// past this its dicts are built directly).
+const MAX_TEMPLATES: usize = 4096;
+
+/// FxHash-style hasher for our own small integers (key ids, addresses): not exposed to
+/// host-chosen text.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 impl<'py> Builder<'py> {
     fn key(&mut self, k: &str) -> KeyId {
@@ -469,14 +550,26 @@ impl<'py> Builder<'py> {
             return i;
         }
         let i = self.keys.len() as KeyId;
-        self.keys.push(Key { text: k.into(), py: PyString::new(self.py, k), decimal: DECIMAL_FIELDS.contains(&k) });
+        self.keys.push(Key {
+            text: k.into(),
+            py: PyString::new(self.py, k),
+            decimal: DECIMAL_FIELDS.contains(&k),
+            lookups: 0,
+            hits: 0,
+        });
         self.index.insert(k.into(), i);
         i
     }
 
-    /// The key's id when its string values are decimals.
-    fn decimal_key(&self, k: KeyId) -> Option<KeyId> {
-        self.keys[k as usize].decimal.then_some(k)
+    /// [`Builder::key`] of a field or variant name, found by its address.
+    fn static_key(&mut self, k: &'static str) -> KeyId {
+        let at = (k.as_ptr() as usize, k.len());
+        if let Some(&i) = self.fields.get(&at) {
+            return i;
+        }
+        let i = self.key(k);
+        self.fields.insert(at, i);
+        i
     }
 
     fn text(&self, k: KeyId) -> &str {
@@ -485,34 +578,85 @@ impl<'py> Builder<'py> {
 
     /// A dict of `items`, keys in serde_json's map order (byte order of the key text; the last
     /// of equal keys wins).
-    fn dict(&self, mut items: Vec<(KeyId, Bound<'py, PyAny>)>) -> Result<Bound<'py, PyAny>, SerError> {
-        if !items.windows(2).all(|w| self.text(w[0].0) <= self.text(w[1].0)) {
-            items.sort_by(|a, b| self.text(a.0).cmp(self.text(b.0)));
+    fn dict(&mut self, items: Vec<(KeyId, Bound<'py, PyAny>)>) -> Result<Bound<'py, PyAny>, SerError> {
+        if items.is_empty() {
+            return Ok(PyDict::new(self.py).into_any());
         }
-        let dict = PyDict::new(self.py);
+        self.scratch.clear();
+        self.scratch.extend(items.iter().map(|(k, _)| *k));
+        let dict = match self.templates.get(self.scratch.as_slice()) {
+            Some(t) => t.copy()?,
+            None if self.templates.len() < MAX_TEMPLATES => {
+                let mut ids = self.scratch.clone();
+                ids.sort_by(|a, b| self.text(*a).cmp(self.text(*b)));
+                ids.dedup();
+                let t = PyDict::new(self.py);
+                for k in ids {
+                    t.set_item(&self.keys[k as usize].py, self.py.None())?;
+                }
+                let d = t.copy()?;
+                self.templates.insert(self.scratch.clone(), t);
+                d
+            }
+            None => {
+                let mut items = items;
+                items.sort_by(|a, b| self.text(a.0).cmp(self.text(b.0)));
+                let dict = PyDict::new(self.py);
+                for (k, v) in items {
+                    dict.set_item(&self.keys[k as usize].py, v)?;
+                }
+                return Ok(dict.into_any());
+            }
+        };
         for (k, v) in items {
             dict.set_item(&self.keys[k as usize].py, v)?;
         }
         Ok(dict.into_any())
     }
 
-    /// A string value; under a decimal key (`dkey`), plain decimal text becomes a `Decimal`.
-    fn string(&self, s: &str, dkey: Option<KeyId>) -> Result<Bound<'py, PyAny>, SerError> {
-        if let Some(k) = dkey {
-            // Only plain decimal text becomes a Decimal (as in `emit`).
-            if plain_decimal(s) {
-                return self.decimal.call1((s,)).map_err(|_| {
-                    let msg = format!("the engine wrote {s:?} under `{}`, which is not a decimal", self.text(k));
-                    SerError::Py(to_py_err(self.py, &Error::new(ErrorCode::InternalError, msg)))
-                });
+    /// A string value under dict key `key` (`None`: a list item or the answer itself); under a
+    /// decimal key, plain decimal text becomes a `Decimal` (only plain decimal text, as in
+    /// `emit`).
+    ///
+    /// Repeated values share one object: a dict value is looked up by its text in the answer's
+    /// `str` or `Decimal` cache first (both immutable types, so sharing is invisible but for
+    /// `is`); a large simulate answer repeats the same rep, plan, rule, period, tier, rate and
+    /// target texts hundreds of thousands of times. A key whose values rarely repeat (deal ids,
+    /// idempotency keys, names) stops using the cache after `CACHE_PROBATION` lookups with
+    /// under half of them hits (a tenth for `Decimal`s, much dearer to build than a lookup).
+    fn string(&mut self, s: &str, key: Option<KeyId>) -> Result<Bound<'py, PyAny>, SerError> {
+        let Some(k) = key else { return Ok(PyString::new(self.py, s).into_any()) };
+        let decimal = self.keys[k as usize].decimal && plain_decimal(s);
+        let entry = &mut self.keys[k as usize];
+        // a hit saves a `str` (~3 lookups' worth of work) or a `Decimal` (~20)
+        let worth = if decimal { entry.hits.saturating_mul(10) } else { entry.hits.saturating_mul(2) };
+        let cached = entry.lookups < CACHE_PROBATION || worth >= entry.lookups;
+        if cached {
+            entry.lookups = entry.lookups.saturating_add(1);
+            let cache = if decimal { &self.decimals } else { &self.strings };
+            if let Some(v) = cache.get(s) {
+                entry.hits = entry.hits.saturating_add(1);
+                return Ok(v.clone());
             }
         }
-        Ok(PyString::new(self.py, s).into_any())
+        let v = if decimal {
+            self.decimal.call1((s,)).map_err(|_| {
+                let msg = format!("the engine wrote {s:?} under `{}`, which is not a decimal", self.text(k));
+                SerError::Py(to_py_err(self.py, &Error::new(ErrorCode::InternalError, msg)))
+            })?
+        } else {
+            PyString::new(self.py, s).into_any()
+        };
+        let cache = if decimal { &mut self.decimals } else { &mut self.strings };
+        if cached && cache.len() < MAX_CACHED {
+            cache.insert(s.into(), v.clone());
+        }
+        Ok(v)
     }
 
     /// A one-entry dict `{variant: inner}` (serde_json's externally tagged enum variants).
     fn variant(&mut self, variant: &'static str, inner: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, SerError> {
-        let k = self.key(variant);
+        let k = self.static_key(variant);
         self.dict(vec![(k, inner)])
     }
 
@@ -570,11 +714,11 @@ impl SerError {
     }
 }
 
-/// Serializes one value into a Python object; `dkey` is the dict key it sits under when that
-/// key is a decimal field.
+/// Serializes one value into a Python object; `key` is the dict key it sits under (`None` for
+/// a list item or the answer itself).
 struct HostSer<'b, 'py> {
     b: &'b mut Builder<'py>,
-    dkey: Option<KeyId>,
+    key: Option<KeyId>,
 }
 
 impl<'b, 'py> serde::Serializer for HostSer<'b, 'py> {
@@ -637,7 +781,7 @@ impl<'b, 'py> serde::Serializer for HostSer<'b, 'py> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<Self::Ok, SerError> {
-        self.b.string(v, self.dkey)
+        self.b.string(v, self.key)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok, SerError> {
         Ok(PyList::new(self.b.py, v.iter().map(|&x| u64::from(x)))?.into_any())
@@ -671,9 +815,8 @@ impl<'b, 'py> serde::Serializer for HostSer<'b, 'py> {
         variant: &'static str,
         value: &T,
     ) -> Result<Self::Ok, SerError> {
-        let k = self.b.key(variant);
-        let dkey = self.b.decimal_key(k);
-        let inner = value.serialize(HostSer { b: &mut *self.b, dkey })?;
+        let k = self.b.static_key(variant);
+        let inner = value.serialize(HostSer { b: &mut *self.b, key: Some(k) })?;
         self.b.dict(vec![(k, inner)])
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqState<'b, 'py>, SerError> {
@@ -725,7 +868,7 @@ struct SeqState<'b, 'py> {
 
 impl<'py> SeqState<'_, 'py> {
     fn element<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        let v = value.serialize(HostSer { b: &mut *self.b, dkey: None })?;
+        let v = value.serialize(HostSer { b: &mut *self.b, key: None })?;
         self.items.push(v);
         Ok(())
     }
@@ -800,8 +943,7 @@ impl<'py> serde::ser::SerializeMap for MapState<'_, 'py> {
         let Some(k) = self.pending.take() else {
             return Err(SerError::Msg("serialize_value called before serialize_key".into()));
         };
-        let dkey = self.b.decimal_key(k);
-        let v = value.serialize(HostSer { b: &mut *self.b, dkey })?;
+        let v = value.serialize(HostSer { b: &mut *self.b, key: Some(k) })?;
         self.items.push((k, v));
         Ok(())
     }
@@ -829,9 +971,8 @@ impl<'py> StructState<'_, 'py> {
     fn field<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerError> {
         match &mut self.kind {
             Kind::Fields(_) => {
-                let k = self.b.key(key);
-                let dkey = self.b.decimal_key(k);
-                let v = value.serialize(HostSer { b: &mut *self.b, dkey })?;
+                let k = self.b.static_key(key);
+                let v = value.serialize(HostSer { b: &mut *self.b, key: Some(k) })?;
                 self.items.push((k, v));
             }
             Kind::Number(out) if key == NUMBER_TOKEN => {
@@ -957,7 +1098,7 @@ impl serde::Serializer for KeySer<'_, '_> {
         self.json(&())
     }
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result<KeyId, SerError> {
-        Ok(self.b.key(variant))
+        Ok(self.b.static_key(variant))
     }
     fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
         self,
