@@ -7,6 +7,7 @@ traces and installments."""
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -135,7 +136,21 @@ JSON_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("text", JSON_TEXTS)
+# past the dict-template limit (5,000 distinct key lists), and past the value caches' probation
+# (values that repeat, that never repeat, and that stop repeating)
+JSON_TEXTS.append(json.dumps({f"k{i}": {f"u{i}_{j}": j for j in range(2)} for i in range(5000)}))
+JSON_TEXTS.append(
+    json.dumps(
+        [
+            {"amount": f"{i % 7}.50", "target": f"{i}.00", "repId": f"r{i % 3}", "dealId": f"d{i}", "n": i}
+            for i in range(3000)
+        ]
+        + [{"amount": f"{i}.25", "repId": f"x{i}"} for i in range(1000)]
+    )
+)
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS, ids=lambda t: t[:40])
 def test_any_json_value_converts_the_same_way(text: str) -> None:
     new = _compcode._json_to_host_for_tests(text, True)
     old = _compcode._json_to_host_for_tests(text, False)
