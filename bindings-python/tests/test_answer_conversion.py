@@ -182,3 +182,18 @@ def test_installment_numbers_and_held_flags() -> None:
     assert inst and all(type(e["installment"]["index"]) is int and type(e["held"]) is bool for e in inst)
     assert all("installment" not in e and "held" not in e for e in out["events"] if e not in inst)
     assert same(out, _compcode._run_via_value("simulate", fx["input"])) is None
+
+
+def test_orchestrator_simulate_is_the_value_path_answer() -> None:
+    fx, _ = load_fixture(FIXTURE_ROOT / "examples" / "ae_quickstart.json")
+    at = fx["input"]["asOf"]
+    o = compcode.Orchestrator(compcode.MemoryRepository())
+    o.call("upsert_rep", {"rep": {"id": "ada", "name": "Ada", "role": "admin"}}, at=at)
+    o.call("import", {"document": fx["input"]}, actor="ada", at=at)
+    doc = o.call("state_document", actor="ada", at=at)
+    for extra in ({}, {"options": {"trace": False}}, {"scope": {"period": "2026-Q1"}}):
+        new = o.call("simulate", extra, actor="ada", at=at)
+        old = _compcode._run_via_value("simulate", {**doc, **extra})
+        assert new["events"]
+        why = same(new, old)
+        assert why is None, why
