@@ -60,6 +60,17 @@ pub fn _json_to_host_for_tests(py: Python<'_>, text: &str, typed: bool) -> PyRes
     })
 }
 
+/// Test hook, not part of the API: the JSON text of the value `input` becomes for the engine,
+/// read by the one-pass reader (`fast`) or by `pythonize` alone, so the test suite can check
+/// both agree (or raise the same error).
+#[pyfunction]
+pub fn _input_json_for_tests(py: Python<'_>, input: &Bound<'_, PyAny>, fast: bool) -> PyResult<String> {
+    guarded(py, || {
+        let v = convert::read_value(input, fast)?;
+        serde_json::to_string(&v).map_err(|e| to_py_err(py, &Error::new(ErrorCode::InternalError, e.to_string())))
+    })
+}
+
 /// Test hook, not part of the API: `run` through the engine's JSON value
 /// (`compcode_core::api::run`, then [`convert::to_host`]), the path every answer took before
 /// typed answers were converted directly; the test suite checks both give the same objects.

@@ -40,6 +40,11 @@ fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 /// every value the binding refuses (with core-style paths such as
 /// `plans[0].versions[0].config.rules[0].tiers[0].rate`).
 pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    read_value(obj, true)
+}
+
+/// [`to_value`] with `pythonize` reading every tree (`fast` false; the tests compare both).
+pub(crate) fn read_value(obj: &Bound<'_, PyAny>, fast: bool) -> PyResult<Value> {
     let py = obj.py();
     let mut walk = Walk {
         decimal: decimal_type(py)?.clone(),
@@ -54,6 +59,9 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Err(to_py_err(py, &Error::validation(walk.issues)));
     }
     let tree = replaced.as_ref().unwrap_or(obj);
+    if let Some(v) = plain_value(tree).filter(|_| fast) {
+        return Ok(v);
+    }
     pythonize::depythonize::<Value>(tree).map_err(|e| {
         let issue = Issue {
             path: String::new(),
@@ -63,6 +71,49 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         };
         to_py_err(py, &Error::validation(vec![issue]))
     })
+}
+
+/// The JSON value of a tree the walk let through, read in one pass: `None`, `bool`, `int` within
+/// 64 bits, `str`, `dict` with `str` keys, `list` / `tuple` — the value `pythonize` gives for
+/// it, without its generic deserializer (lists of keys and values per dict, a visitor per
+/// value). Anything else (an `int` beyond 64 bits, text that is not valid Unicode, a dict key
+/// that serde_json reads as a private marker) is `None`: `pythonize` then reads the whole tree,
+/// with its own result or error.
+fn plain_value(obj: &Bound<'_, PyAny>) -> Option<Value> {
+    if obj.is_none() {
+        return Some(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Some(Value::from(i));
+        }
+        return obj.extract::<u64>().ok().map(Value::from);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = serde_json::Map::new();
+        for (k, v) in d.iter() {
+            let key = k.cast::<PyString>().ok()?.to_cow().ok()?;
+            if key.starts_with("$serde_json::private::") {
+                return None;
+            }
+            map.insert(key.into_owned(), plain_value(&v)?);
+        }
+        return Some(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::with_capacity(obj.len().ok()?);
+        for item in obj.try_iter().ok()? {
+            out.push(plain_value(&item.ok()?)?);
+        }
+        return Some(Value::Array(out));
+    }
+    if let Ok(t) = obj.cast::<PyString>() {
+        return t.to_cow().ok().map(|t| Value::String(t.into_owned()));
+    }
+    None
 }
 
 /// One step of the path to the value being visited.
