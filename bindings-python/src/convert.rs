@@ -2,13 +2,15 @@
 //!
 //! In: [`to_value`] first walks the object once to apply the host policy — `float` refused with
 //! its path, `decimal.Decimal` → its exact text, `datetime.date` → `YYYY-MM-DD`, other mappings →
-//! dict, anything unknown refused — collecting every problem, then hands the (rarely rewritten)
-//! tree to `pythonize::depythonize`. Ints of any size reach the core as exact JSON numbers
-//! (pythonize's `arbitrary_precision` feature, matching the workspace's serde_json).
+//! dict, anything unknown refused — collecting every problem, then reads the (rarely rewritten)
+//! tree in one pass, leaving anything unusual to `pythonize::depythonize`. Ints of any size
+//! reach the core as exact JSON numbers (pythonize's `arbitrary_precision` feature, matching the
+//! workspace's serde_json).
 //!
 //! Out: [`to_host`] builds plain Python objects (integers stay `int`), turning the string values
 //! under `compcode_core::api::DECIMAL_FIELDS` keys — and any fractional JSON number — into
-//! `decimal.Decimal`, built from the exact text; never a `float`.
+//! `decimal.Decimal`, built from the exact text; never a `float`. [`answer_to_host`] builds the
+//! same objects from a typed answer (`compcode_core::api::Answer`), without the `Value`.
 //!
 //! Stored documents (a Python repository's records) go both ways as plain JSON types:
 //! [`json_to_py`] with [`Out::Store`] and [`from_store`].
@@ -488,7 +490,7 @@ fn normalized(text: &str) -> Option<(bool, String, i64)> {
 ///
 /// Equal values, with one difference invisible but for `is`: a `str` or `Decimal` dict value
 /// whose text repeats is one shared object (both types are immutable; see
-/// [`Builder::string`]). Each dict is a copy of a template holding its keys in order (one per
+/// `Builder::string`). Each dict is a copy of a template holding its keys in order (one per
 /// distinct key list), so no dict sorts its keys or grows its hash table. Python's cyclic GC is
 /// paused meanwhile (see [`to_host`]).
 ///
