@@ -1,10 +1,12 @@
 //! The operations of `compcode_core::api` as Python functions. Each one converts its input
 //! ([`crate::convert::to_value`]), runs the core with the GIL released, and converts the answer
-//! back ([`crate::convert::to_host`]) — all inside [`guarded`], so a Rust panic becomes a
+//! back ([`crate::convert::answer_to_host`] for the typed `simulate` / `validate` answers,
+//! [`crate::convert::to_host`] for the others) — all inside [`guarded`], so a Rust panic becomes a
 //! `compcode.InternalError` instead of taking the interpreter down.
 
 use crate::convert;
 use crate::error::to_py_err;
+use compcode_core::api::Answer;
 use compcode_core::{Error, ErrorCode};
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -35,7 +37,50 @@ fn call(py: Python<'_>, operation: &str, input: &Bound<'_, PyAny>) -> PyResult<P
         // no cyclic collections while the input is read and the answer built (see `to_host`)
         let _paused = convert::GcPause::new(py);
         let value = convert::to_value(input)?;
-        let out = py.detach(|| compcode_core::api::run(operation, &value));
+        let out = py.detach(|| compcode_core::api::run_answer(operation, &value));
+        match out {
+            // a typed answer (simulate, validate) straight into Python objects (issue #9)
+            Ok(Answer::Value(v)) => convert::to_host(py, &v).map(Bound::unbind),
+            Ok(answer) => convert::answer_to_host(py, &answer).map(Bound::unbind),
+            Err(e) => Err(to_py_err(py, &e)),
+        }
+    })
+}
+
+/// Test hook, not part of the API: JSON text read by serde_json (numbers kept exact) and made
+/// into Python objects by [`convert::answer_to_host`] (`typed`) or [`convert::to_host`], so the
+/// test suite can check both give the same objects for any JSON, not only for engine answers.
+#[pyfunction]
+pub fn _json_to_host_for_tests(py: Python<'_>, text: &str, typed: bool) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| to_py_err(py, &Error::new(ErrorCode::ValidationFailed, e.to_string())))?;
+        let out = if typed { convert::answer_to_host(py, &v) } else { convert::to_host(py, &v) };
+        out.map(Bound::unbind)
+    })
+}
+
+/// Test hook, not part of the API: the JSON text of the value `input` becomes for the engine,
+/// read by the one-pass reader (`fast`) or by `pythonize` alone, so the test suite can check
+/// both agree (or raise the same error).
+#[pyfunction]
+pub fn _input_json_for_tests(py: Python<'_>, input: &Bound<'_, PyAny>, fast: bool) -> PyResult<String> {
+    guarded(py, || {
+        let v = convert::read_value(input, fast)?;
+        serde_json::to_string(&v).map_err(|e| to_py_err(py, &Error::new(ErrorCode::InternalError, e.to_string())))
+    })
+}
+
+/// Test hook, not part of the API: `run` through the engine's JSON value
+/// (`compcode_core::api::run`, then [`convert::to_host`]), the path every answer took before
+/// typed answers were converted directly; the test suite checks both give the same objects.
+#[pyfunction]
+pub fn _run_via_value(py: Python<'_>, operation: &Bound<'_, PyAny>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let operation = convert::text_arg(operation, "operation")?;
+    guarded(py, || {
+        let _paused = convert::GcPause::new(py);
+        let value = convert::to_value(input)?;
+        let out = py.detach(|| compcode_core::api::run(&operation, &value));
         match out {
             Ok(v) => convert::to_host(py, &v).map(Bound::unbind),
             Err(e) => Err(to_py_err(py, &e)),

@@ -31,6 +31,9 @@ fn _compcode(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::workflow, m)?)?;
     m.add_function(wrap_pyfunction!(api::run, m)?)?;
     m.add_function(wrap_pyfunction!(api::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(api::_run_via_value, m)?)?;
+    m.add_function(wrap_pyfunction!(api::_json_to_host_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(api::_input_json_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(orchestrator::run_conformance, m)?)?;
     m.add_class::<orchestrator::PyOrchestrator>()?;
     m.add_class::<store::PyMemoryRepository>()?;

@@ -13,6 +13,7 @@ use crate::api::guarded;
 use crate::convert;
 use crate::error::to_py_err;
 use crate::store::{Failure, FailureSlot, Store};
+use compcode_core::api::Answer;
 use compcode_core::orchestrator::{Actor, Orchestrator};
 use compcode_core::repository::{Collection, Query, Record, Repository, Write};
 use compcode_core::{Error, Result};
@@ -136,11 +137,14 @@ impl PyOrchestrator {
             let (out, failure) = py.detach(|| {
                 let mut o = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
                 o.repo().take_failure();
-                let out = o.call(name, &actor, at, &args);
+                let out = o.call_answer(name, &actor, at, &args);
                 (out, o.repo().take_failure())
             });
-            let v = finish(py, out, failure)?;
-            convert::to_host(py, &v).map(Bound::unbind)
+            match finish(py, out, failure)? {
+                Answer::Value(v) => convert::to_host(py, &v).map(Bound::unbind),
+                // `simulate`: straight from the typed result (issue #9)
+                typed => convert::answer_to_host(py, &typed).map(Bound::unbind),
+            }
         })
     }
 

@@ -791,8 +791,7 @@ pub fn workflow(input: &Value) -> Result<Value> {
 /// ```
 pub fn run(operation: &str, input: &Value) -> Result<Value> {
     let out = match operation {
-        "simulate" => serde_json::to_value(simulate(input)?),
-        "validate" => serde_json::to_value(validate(input)),
+        "simulate" | "validate" => return run_answer(operation, input).and_then(Answer::into_value),
         "reconcile" => return reconcile_op(input),
         "workflow" => return workflow(input),
         "rules_v0.validate" => serde_json::to_value(crate::rules_v0::validate_op(input)),
@@ -820,4 +819,61 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
         }
     };
     out.map_err(|e| Error::new(crate::ErrorCode::InternalError, format!("could not serialize the result: {e}")))
+}
+
+/// A typed answer of [`run_answer`]: the result structs of `simulate` and `validate` as they
+/// are, every other operation's JSON value. It serializes as its content (untagged), so
+/// `serde_json::to_value(&answer)` is exactly what [`run`] returns.
+///
+/// A binding that builds host objects with its own `serde::Serializer` (the Python wheel) skips
+/// the intermediate `serde_json::Value` of a large simulate answer this way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// The answer of [`simulate`].
+    Simulate(Box<SimulateResult>),
+    /// The answer of [`validate`].
+    Validate(ValidateResult),
+    /// The answer of any other operation.
+    Value(Value),
+}
+
+impl Answer {
+    /// The answer as the JSON value [`run`] returns (a serialization failure is
+    /// `INTERNAL_ERROR`, as in [`run`]).
+    ///
+    /// ```
+    /// use compcode_core::api::Answer;
+    /// use serde_json::json;
+    /// assert_eq!(Answer::Value(json!({"x": 1})).into_value().unwrap(), json!({"x": 1}));
+    /// ```
+    pub fn into_value(self) -> Result<Value> {
+        let out = match self {
+            Answer::Value(v) => return Ok(v),
+            Answer::Simulate(r) => serde_json::to_value(r),
+            Answer::Validate(r) => serde_json::to_value(r),
+        };
+        out.map_err(|e| Error::new(crate::ErrorCode::InternalError, format!("could not serialize the result: {e}")))
+    }
+}
+
+/// [`run`] without the last step: the answer before it becomes a `serde_json::Value`
+/// (`simulate` and `validate` typed, the other operations as their value). Same operations, same
+/// errors; `run(op, input)` is `run_answer(op, input).and_then(Answer::into_value)`.
+///
+/// ```
+/// use compcode_core::api::{run_answer, Answer};
+/// use serde_json::json;
+/// let a = run_answer("validate", &json!({})).unwrap();
+/// assert!(matches!(&a, Answer::Validate(r) if !r.valid));
+/// assert_eq!(serde_json::to_value(&a).unwrap(), compcode_core::api::run("validate", &json!({})).unwrap());
+/// assert!(matches!(run_answer("templates", &json!({})).unwrap(), Answer::Value(_)));
+/// assert_eq!(run_answer("nope", &json!({})).unwrap_err().code().as_str(), "NOT_FOUND");
+/// ```
+pub fn run_answer(operation: &str, input: &Value) -> Result<Answer> {
+    match operation {
+        "simulate" => Ok(Answer::Simulate(Box::new(simulate(input)?))),
+        "validate" => Ok(Answer::Validate(validate(input))),
+        _ => run(operation, input).map(Answer::Value),
+    }
 }

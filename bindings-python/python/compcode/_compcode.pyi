@@ -16,6 +16,9 @@ __all__ = [
     "run",
     "run_conformance",
     "_panic_for_tests",
+    "_run_via_value",
+    "_json_to_host_for_tests",
+    "_input_json_for_tests",
     "Orchestrator",
     "MemoryRepository",
     "SqliteRepository",
@@ -48,6 +51,9 @@ def run(operation: Literal["validate"], input: Mapping[str, Any]) -> ValidateRes
 @overload
 def run(operation: str, input: Any) -> Dict[str, Any]: ...
 def _panic_for_tests() -> None: ...
+def _run_via_value(operation: str, input: Any) -> Any: ...
+def _json_to_host_for_tests(text: str, typed: bool) -> Any: ...
+def _input_json_for_tests(input: Any, fast: bool) -> str: ...
 def run_conformance(factory: Callable[[], Repository]) -> None: ...
 
 @disjoint_base

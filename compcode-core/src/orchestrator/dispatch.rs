@@ -3,6 +3,7 @@
 //! re-implementing any.
 
 use super::{s, Actor, Orchestrator};
+use crate::api::Answer;
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::repository::Repository;
 use chrono::NaiveDate;
@@ -138,9 +139,10 @@ impl<R: Repository> Orchestrator<R> {
             "delete_deal" => to_json(self.delete_deal(actor, arg(args, "dealId")?, at)?),
             "reverse_deal" => to_json(self.reverse_deal(actor, arg(args, "dealId")?, at)?),
             "recalculate" => to_json(self.recalculate(actor, opt(args, "planId"), at)?),
-            "simulate" => {
-                to_json(self.simulate(actor, args.get("scope").cloned(), args.get("options").cloned(), at)?)
-            }
+            "simulate" => match self.call_answer(name, actor, at, args)? {
+                Answer::Value(v) => Ok(v),
+                typed => to_json(typed),
+            },
             "events" => to_json(self.events(actor, opt(args, "repId"), opt(args, "period"))?),
             "event_history" => to_json(self.event_history(actor, arg(args, "key")?)?),
             "mark_paid" => {
@@ -239,6 +241,36 @@ impl<R: Repository> Orchestrator<R> {
                 format!("unknown workflow `{other}`"),
                 json!({"workflows": WORKFLOWS}),
             )),
+        }
+    }
+}
+
+impl<R: Repository> Orchestrator<R> {
+    /// [`Orchestrator::call`] before its answer becomes a `serde_json::Value`: `simulate`
+    /// answers its typed result ([`Answer::Simulate`]), every other workflow its value
+    /// ([`Answer::Value`]). Same workflows, arguments and errors; `call` is this answer
+    /// serialized. For bindings that build host objects from the typed answer (the Python
+    /// wheel, issue #9).
+    ///
+    /// ```
+    /// use compcode_core::api::Answer;
+    /// use compcode_core::orchestrator::{Actor, Orchestrator};
+    /// use compcode_core::memory::MemoryRepository;
+    /// use serde_json::json;
+    /// let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+    /// let mut o = Orchestrator::new(MemoryRepository::new());
+    /// let sim = o.call_answer("simulate", &Actor::System, at, &json!({})).unwrap();
+    /// assert!(matches!(&sim, Answer::Simulate(r) if r.events.is_empty()));
+    /// assert_eq!(serde_json::to_value(&sim).unwrap(), o.call("simulate", &Actor::System, at, &json!({})).unwrap());
+    /// let log = o.call_answer("audit_log", &Actor::System, at, &json!({})).unwrap();
+    /// assert!(matches!(log, Answer::Value(_)));
+    /// ```
+    pub fn call_answer(&mut self, name: &str, actor: &Actor, at: NaiveDate, args: &Value) -> Result<Answer> {
+        match name {
+            "simulate" => self
+                .simulate(actor, args.get("scope").cloned(), args.get("options").cloned(), at)
+                .map(|r| Answer::Simulate(Box::new(r))),
+            _ => self.call(name, actor, at, args).map(Answer::Value),
         }
     }
 }
