@@ -97,7 +97,8 @@ fn run(operation: &str, input: &str, host_issues: Vec<HostIssue>) -> Result<Stri
     // is built, key-sorted, printed and freed). Other operations go through `api::run`, so an
     // operation added to the core works here unchanged (and an unknown one is NOT_FOUND).
     let text = match operation {
-        "simulate" => serde_json::to_string(&api::simulate(&value)?),
+        // the lazy view: the same text, without building the owned result first
+        "simulate" => serde_json::to_string(&compcode_core::view::simulate(&value)?),
         "validate" => serde_json::to_string(&api::validate(&value)),
         other => serde_json::to_string(&api::run(other, &value)?),
     };

@@ -302,13 +302,19 @@ fn main() -> ExitCode {
                 }
                 Err(e) => return fail(&e, json),
             };
+            if json {
+                // the lazy view writes the same document without building the owned result
+                return match compcode_core::view::simulate(&value) {
+                    Ok(v) => {
+                        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&e, json),
+                };
+            }
             match api::simulate(&value) {
                 Ok(r) => {
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-                    } else {
-                        print_table(&r);
-                    }
+                    print_table(&r);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e, json),

@@ -469,7 +469,9 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
                 deal_stage: deal.stage.clone(),
                 rep_id: doc.reps[v.rep].id.clone(),
                 rep_name: doc.reps[v.rep].name.clone(),
-                period: paid.and_then(|b| b.rule_period.clone()).or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
+                period: paid
+                    .and_then(|b| b.rule_period.clone())
+                    .or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
                 eligible: paid.is_some(),
                 commission_total: fmt_money(v.total, dp),
                 rule_breakdown: rb,
@@ -503,13 +505,7 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             message: d.message,
         })
         .collect();
-    let assigned_reps = doc
-        .assignments
-        .iter()
-        .filter(|a| doc.scope.plan_id.as_ref().map_or(true, |p| p == &a.plan_id))
-        .map(|a| a.rep_id.as_str())
-        .collect::<BTreeSet<_>>()
-        .len();
+    let assigned_reps = assigned_reps(doc);
     Ok(SimulateResult {
         mode: "simulate",
         as_of: doc.as_of.to_string(),
@@ -526,7 +522,17 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
     })
 }
 
-fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
+/// Reps with an assignment to a plan in scope (simulate's `assignedReps`).
+pub(crate) fn assigned_reps(doc: &CalcDoc) -> usize {
+    doc.assignments
+        .iter()
+        .filter(|a| doc.scope.plan_id.as_ref().map_or(true, |p| p == &a.plan_id))
+        .map(|a| a.rep_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+pub(crate) fn in_rep_scope(doc: &CalcDoc, rep: usize) -> bool {
     doc.scope.rep_ids.as_ref().map_or(true, |ids| ids.iter().any(|i| i == &doc.reps[rep].id))
 }
 
@@ -830,8 +836,11 @@ pub fn run(operation: &str, input: &Value) -> Result<Value> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Answer {
-    /// The answer of [`simulate`].
+    /// The answer of [`simulate`] (what [`crate::orchestrator::Orchestrator::call_answer`] gives).
     Simulate(Box<SimulateResult>),
+    /// The answer of [`simulate`] as a lazy view (what [`run_answer`] gives): the same JSON,
+    /// written straight from the calculation (see [`crate::view`]).
+    SimulateView(Box<crate::view::SimulateView<'static>>),
     /// The answer of [`validate`].
     Validate(ValidateResult),
     /// The answer of any other operation.
@@ -851,6 +860,7 @@ impl Answer {
         let out = match self {
             Answer::Value(v) => return Ok(v),
             Answer::Simulate(r) => serde_json::to_value(r),
+            Answer::SimulateView(r) => serde_json::to_value(r),
             Answer::Validate(r) => serde_json::to_value(r),
         };
         out.map_err(|e| Error::new(crate::ErrorCode::InternalError, format!("could not serialize the result: {e}")))
@@ -872,7 +882,7 @@ impl Answer {
 /// ```
 pub fn run_answer(operation: &str, input: &Value) -> Result<Answer> {
     match operation {
-        "simulate" => Ok(Answer::Simulate(Box::new(simulate(input)?))),
+        "simulate" => Ok(Answer::SimulateView(Box::new(crate::view::simulate(input)?))),
         "validate" => Ok(Answer::Validate(validate(input))),
         _ => run(operation, input).map(Answer::Value),
     }

@@ -131,47 +131,76 @@ pub fn fmt_plain(d: Decimal) -> String {
 /// assert_eq!(to_text(Decimal::new(123450, 2)), "1234.50");
 /// ```
 pub fn to_text(d: Decimal) -> String {
-    let m = d.mantissa().unsigned_abs();
-    let scale = d.scale() as usize;
-    let mut digits = [0u8; 40];
-    let mut n = 0;
-    if let Ok(mut small) = u64::try_from(m) {
-        loop {
-            digits[n] = b'0' + (small % 10) as u8;
-            n += 1;
-            small /= 10;
-            if small == 0 {
-                break;
+    DecText::new(d).as_str().to_string()
+}
+
+/// A decimal's text (as [`to_text`] writes it) in a buffer on the stack: for writers that only
+/// need a `&str` for a moment (serializers), no allocation at all.
+///
+/// ```
+/// use compcode_core::decimal::DecText;
+/// use rust_decimal::Decimal;
+/// assert_eq!(DecText::new(Decimal::new(-105, 2)).as_str(), "-1.05");
+/// ```
+pub struct DecText {
+    buf: [u8; 40],
+    start: usize,
+}
+
+impl DecText {
+    /// Writes `d` (every digit of its scale, `-` when negative, like `Display`).
+    pub fn new(d: Decimal) -> DecText {
+        let m = d.mantissa().unsigned_abs();
+        let scale = d.scale() as usize;
+        let mut buf = [0u8; 40];
+        // written from the end backwards: digits, the point after `scale` of them, the sign
+        let mut pos = buf.len();
+        let mut written = 0usize;
+        let mut push = |b: u8, pos: &mut usize| {
+            *pos -= 1;
+            buf[*pos] = b;
+        };
+        let mut digit = |x: u8, pos: &mut usize, written: &mut usize| {
+            if *written == scale && scale > 0 {
+                push(b'.', pos);
+            }
+            push(b'0' + x, pos);
+            *written += 1;
+        };
+        if let Ok(mut small) = u64::try_from(m) {
+            loop {
+                digit((small % 10) as u8, &mut pos, &mut written);
+                small /= 10;
+                if small == 0 {
+                    break;
+                }
+            }
+        } else {
+            let mut big = m;
+            loop {
+                digit((big % 10) as u8, &mut pos, &mut written);
+                big /= 10;
+                if big == 0 {
+                    break;
+                }
             }
         }
-    } else {
-        let mut big = m;
-        loop {
-            digits[n] = b'0' + (big % 10) as u8;
-            n += 1;
-            big /= 10;
-            if big == 0 {
-                break;
-            }
+        // at least one digit before the point
+        while written <= scale {
+            digit(0, &mut pos, &mut written);
         }
-    }
-    // digits[..n] are reversed; pad with zeros so there is at least one digit before the point
-    while n <= scale {
-        digits[n] = b'0';
-        n += 1;
-    }
-    let negative = d.is_sign_negative();
-    let mut out = String::with_capacity(n + 2);
-    if negative {
-        out.push('-');
-    }
-    for i in (0..n).rev() {
-        out.push(digits[i] as char);
-        if i == scale && scale > 0 {
-            out.push('.');
+        if d.is_sign_negative() {
+            pos -= 1;
+            buf[pos] = b'-';
         }
+        DecText { buf, start: pos }
     }
-    out
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // only ASCII digits, '.' and '-' were written
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
 }
 
 /// Writes a decimal with exactly `dp` decimals (money).
@@ -212,7 +241,14 @@ mod tests {
 
     #[test]
     fn to_text_edges() {
-        for d in [Decimal::ZERO, Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28), Decimal::from_parts(0, 0, 0, true, 3), Decimal::new(10, 1)] {
+        for d in [
+            Decimal::ZERO,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(-1, 28),
+            Decimal::from_parts(0, 0, 0, true, 3),
+            Decimal::new(10, 1),
+        ] {
             assert_eq!(to_text(d), d.to_string());
         }
     }

@@ -183,8 +183,10 @@ pub fn annotate(doc: &CalcDoc, calc: &mut crate::calc::Calculation) {
         if let DealFx::Convert(c) = for_deal(doc, &doc.deals[d], v, date) {
             l.trace.insert(
                 0,
-                crate::trace::Step::Json(serde_json::json!({"step": "fx", "from": c.from, "to": c.to, "rate": c.rate.to_string(),
-                    "inverse": c.inverse, "effectiveDate": c.effective_date.to_string()})),
+                crate::trace::Step::Json(
+                    serde_json::json!({"step": "fx", "from": c.from, "to": c.to, "rate": c.rate.to_string(),
+                    "inverse": c.inverse, "effectiveDate": c.effective_date.to_string()}),
+                ),
             );
         }
     }

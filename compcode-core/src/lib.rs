@@ -49,6 +49,7 @@ pub mod rules_v0;
 pub mod templates;
 pub mod trace;
 pub mod validate;
+pub mod view;
 // SPEC §20
 pub mod amortization;
 pub mod draws;

@@ -381,7 +381,14 @@ mod tests {
         let (a, b, c, e) = (d("1.50"), d("-2.000"), d("0"), d("12345.678901"));
         let cases: Vec<(Step, Value)> = vec![
             (
-                Step::Credit { deal_id: "D1".into(), credit_date: date, split_percent: d("50"), credited: a, before: b, after: e },
+                Step::Credit {
+                    deal_id: "D1".into(),
+                    credit_date: date,
+                    split_percent: d("50"),
+                    credited: a,
+                    before: b,
+                    after: e,
+                },
                 json!({"step": "credit", "dealId": "D1", "creditDate": date.to_string(), "splitPercent": "50",
                        "creditedValue": a.to_string(), "cumulativeBefore": b.to_string(), "cumulativeAfter": e.to_string()}),
             ),
@@ -442,7 +449,10 @@ mod tests {
                 Step::Refund { after: b },
                 json!({"step": "refund", "note": "priced as a sale of its size, then negated", "after": b.to_string()}),
             ),
-            (Step::Round { before: e, after: a }, json!({"step": "round", "before": e.to_string(), "after": a.to_string()})),
+            (
+                Step::Round { before: e, after: a },
+                json!({"step": "round", "before": e.to_string(), "after": a.to_string()}),
+            ),
             (
                 Step::Override { deal_id: "D9".into(), credit_date: date, level: 2 },
                 json!({"step": "override", "dealId": "D9", "creditDate": date.to_string(), "level": 2}),

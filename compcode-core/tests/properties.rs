@@ -162,6 +162,20 @@ proptest! {
         let _ = run("validate", &v);
     }
 
+    /// The lazy view (`compcode_core::view`) writes the same JSON text as the owned result, for
+    /// marginal and full_rate tiers, splits, a periodic bonus and a cascade, with and without traces.
+    #[test]
+    fn the_view_writes_what_the_owned_result_writes(deals in prop::collection::vec(deal_strategy(), 1..25),
+                                                    mode in prop::sample::select(vec!["marginal", "full_rate"]),
+                                                    trace in any::<bool>(), zero in any::<bool>()) {
+        let mut doc = document(&deals, mode, &RATES, zero);
+        doc["options"] = serde_json::json!({"trace": trace});
+        let calc_doc = compcode_core::validate::read_document(&doc).unwrap();
+        let owned = compcode_core::api::simulate_doc(&calc_doc).unwrap();
+        let view = compcode_core::view::simulate_view(&calc_doc).unwrap();
+        prop_assert_eq!(serde_json::to_string(&view).unwrap(), serde_json::to_string(&owned).unwrap());
+    }
+
     /// A valid document with one value replaced by arbitrary JSON never panics.
     #[test]
     fn mutated_documents_never_panic(deals in prop::collection::vec(deal_strategy(), 1..6), pick in any::<u64>(), v in arb_json()) {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! compcode-bench gen DEALS [--reps N] [--no-trace]          # the input JSON on stdout
-//! compcode-bench run DEALS [--reps N] [--no-trace]          # time read + calculate + render in memory
+//! compcode-bench run DEALS [--reps N] [--no-trace] [--view]  # time read + calculate + render in memory
 //! compcode-bench upsert DEALS [--reps N]                   # a store of DEALS deals, then time 3 deal upserts
 //! compcode-bench totals FILE                                 # simulate a JSON file: totals per rule
 //! ```
@@ -35,10 +35,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut w = Workload::default();
     let mut cmd = None;
+    let mut view = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--no-trace" => w.trace = false,
+            "--view" => view = true,
             "--reps" => w.reps = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.reps),
             "--seed" => w.seed = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.seed),
             s if cmd.is_none() && !s.starts_with('-') => cmd = Some(s.to_string()),
@@ -113,28 +115,41 @@ fn main() {
             drop(doc);
             let _ = std::fs::write("/proc/self/clear_refs", "5");
             let t1 = Instant::now();
-            let out = match compcode_core::api::simulate_doc(&calc_doc) {
-                Ok(o) => o,
-                Err(e) => {
-                    eprintln!("{e}");
-                    std::process::exit(1)
-                }
+            let c1 = cpu_time();
+            let fail = |e: compcode_core::Error| -> ! {
+                eprintln!("{e}");
+                std::process::exit(1)
             };
-            let t2 = Instant::now();
-            let cpu = match (c0, cpu_time()) {
+            // `--view`: the lazy answer (compcode_core::view) instead of the owned SimulateResult
+            let (events, total, t2, c2, json_s) = if view {
+                let out = compcode_core::view::simulate_view(&calc_doc).unwrap_or_else(|e| fail(e));
+                let (t2, c2) = (Instant::now(), cpu_time());
+                let _ = serde_json::to_writer(std::io::sink(), &out);
+                (out.calculation().lines.len(), out.total_commission().to_string(), t2, c2, t2.elapsed())
+            } else {
+                let out = compcode_core::api::simulate_doc(&calc_doc).unwrap_or_else(|e| fail(e));
+                let (t2, c2) = (Instant::now(), cpu_time());
+                let _ = serde_json::to_writer(std::io::sink(), &out);
+                (out.events.len(), out.total_commission.clone(), t2, c2, t2.elapsed())
+            };
+            let secs = |a: Option<std::time::Duration>, b: Option<std::time::Duration>| match (a, b) {
                 (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
                 _ => f64::NAN,
             };
             let peak = peak_rss_mib().map_or_else(|| "?".to_string(), |m| format!("{m}"));
             println!(
-                "deals {} reps {} trace {}: read {:.3} s, simulate {:.3} s, cpu {cpu:.2} s, peak {peak} MiB; {} events, total {}",
+                "deals {} reps {} trace {} {}: read {:.3} s (cpu {:.2}), simulate {:.3} s (cpu {:.2}), json text {:.3} s, peak {peak} MiB; {} events, total {}",
                 w.deals,
                 w.reps,
                 w.trace,
+                if view { "view" } else { "owned" },
                 (t1 - t0).as_secs_f64(),
+                secs(c0, c1),
                 (t2 - t1).as_secs_f64(),
-                out.events.len(),
-                out.total_commission
+                secs(c1, c2),
+                json_s.as_secs_f64(),
+                events,
+                total
             );
         }
         _ => {

@@ -9,8 +9,8 @@ use crate::condition::eval_all;
 use crate::error::Result;
 use crate::model::*;
 use crate::period::{Period, PeriodKind};
-use rust_decimal::Decimal;
 use crate::trace::Step;
+use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -344,10 +344,11 @@ fn spark_overrides(
                 line.date = date;
                 line.level = Some(rule.level);
                 let id = &doc.deals[di].id;
-                ctx.step(
-                    &mut line.trace,
-                    || Step::Override { deal_id: id.clone(), credit_date: date, level: rule.level },
-                );
+                ctx.step(&mut line.trace, || Step::Override {
+                    deal_id: id.clone(),
+                    credit_date: date,
+                    level: rule.level,
+                });
                 out.push(line);
             }
         }

@@ -30,11 +30,11 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::model::*;
 use crate::period::{parse_date, Period};
 use crate::rules_v0::formula::{Formula, FormulaError, Ref};
+use crate::trace::Step;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use crate::trace::Step;
 use tiers::Checked;
 
 pub use index::Index;
@@ -279,7 +279,12 @@ impl<'a> Ctx<'a> {
         if let (Some(m), Some(vt)) = (rule.cap_multiplier, quota.and_then(|q| q.variable_target)) {
             let cap = m.mul_c(vt)?;
             if amount > cap {
-                self.step(trace, || Step::CapMultiplier { before: amount, after: cap, cap_multiplier: m, variable_target: vt });
+                self.step(trace, || Step::CapMultiplier {
+                    before: amount,
+                    after: cap,
+                    cap_multiplier: m,
+                    variable_target: vt,
+                });
                 amount = cap;
             }
         }
@@ -298,7 +303,12 @@ impl<'a> Ctx<'a> {
         if let Some(cap) = rule.period_cap {
             let allowed = cap.sub_c(*paid)?.max(Decimal::ZERO);
             if out > allowed {
-                self.step(trace, || Step::PeriodCap { before: amount, after: allowed, period_cap: cap, paid_before: *paid });
+                self.step(trace, || Step::PeriodCap {
+                    before: amount,
+                    after: allowed,
+                    period_cap: cap,
+                    paid_before: *paid,
+                });
                 out = allowed;
             }
         }

@@ -6,8 +6,8 @@ use super::tiers::Checked;
 use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
-use rust_decimal::Decimal;
 use crate::trace::Step;
+use rust_decimal::Decimal;
 use serde_json::json;
 
 pub(crate) fn run_group<'a>(
@@ -117,7 +117,11 @@ pub(crate) fn run_group<'a>(
         if let (Some(floor), Some(t)) = (rule.floor_attainment, target) {
             let att = final_c.div_c(t)?.unwrap_or_default();
             if att < floor {
-                ctx.step(&mut trace, || Step::Floor { floor_attainment: floor, period_attainment: att, before: Some(amount) });
+                ctx.step(&mut trace, || Step::Floor {
+                    floor_attainment: floor,
+                    period_attainment: att,
+                    before: Some(amount),
+                });
                 amount = Decimal::ZERO;
                 reason = Some("below_floor");
                 ctx.diag(

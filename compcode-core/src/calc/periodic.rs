@@ -6,8 +6,8 @@ use super::tiers::Checked;
 use super::{Ctx, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
-use rust_decimal::Decimal;
 use crate::trace::Step;
+use rust_decimal::Decimal;
 use serde_json::json;
 
 pub(crate) fn run_group<'a>(

@@ -5,8 +5,8 @@ use super::tiers::{highest_tier, interpolated, marginal, BandPiece, Checked};
 use super::{Ctx, QuotaUse};
 use crate::error::Result;
 use crate::model::{PayoutBase, Rule, Tier, TierMode};
-use rust_decimal::Decimal;
 use crate::trace::{Band, Step};
+use rust_decimal::Decimal;
 
 /// What a rule's rates multiply (SPEC §6 `payoutBase`, §8.5): the (sized) credited value, a flat
 /// `one` (the credit share per deal, 1 per period), the variable target, or a field or formula

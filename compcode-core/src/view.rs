@@ -1,0 +1,410 @@
+//! The simulate answer as a lazy view: the calculation and the document, written out field by
+//! field when serialized — the same JSON as [`SimulateResult`](crate::api::SimulateResult), but
+//! no `String` is built for an id, a period or a decimal, and nothing is copied.
+//!
+//! Performance (issue #9): building the owned answer (every id, amount and rate of every event,
+//! the per-deal view, the diagnostics as `String`s) and then dropping it cost about as much as
+//! the calculation itself, and doubled the peak memory. A host that only serializes the answer
+//! (the Node module writes JSON text, the Python wheel builds Python objects with its own
+//! serializer, the CLI prints JSON) serializes a [`SimulateView`] instead. Rust hosts that want
+//! the owned structs keep [`crate::api::simulate`]. The two are checked equal (JSON text, so key
+//! order too) on every simulate fixture with traces on and off (`tests/view.rs`) and by a
+//! property test on generated documents (`tests/properties.rs`).
+//!
+//! ```
+//! use serde_json::json;
+//! let doc = compcode_core::validate::read_document(&json!({
+//!   "asOf": "2026-04-01",
+//!   "reps": [{"id": "alice", "name": "Alice"}],
+//!   "plans": [{"planId": "ae", "name": "AE", "effectiveStart": "2026-01-01", "config": {"rules": [{
+//!     "name": "R", "measure": "amount", "tierBy": "value",
+//!     "tiers": [{"tierIndex": 0, "name": "Base", "minThreshold": 0, "rate": "0.1"}]}]}}],
+//!   "assignments": [{"repId": "alice", "planId": "ae", "effectiveStart": "2026-01-01"}],
+//!   "deals": [{"id": "D1", "stage": "closed_won", "amount": "1000", "closeDate": "2026-02-01", "ownerRepId": "alice"}]
+//! })).unwrap();
+//! let view = compcode_core::view::simulate_view(&doc).unwrap();
+//! let text = serde_json::to_value(&view).unwrap();
+//! assert_eq!(text["events"][0]["amount"], "100.00");
+//! assert_eq!(text, serde_json::to_value(compcode_core::api::simulate_doc(&doc).unwrap()).unwrap());
+//! ```
+
+use crate::calc::{calculate, Calculation, Diagnostic, Line, QuotaProgress};
+use crate::decimal::DecText;
+use crate::error::{Error, Result};
+use crate::model::{CalcDoc, Phase};
+use crate::period::Period;
+use crate::trace::Step;
+use rust_decimal::Decimal;
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// One (deal, rep) entry of the per-deal view: its lines and its skip diagnostics, by index.
+#[derive(Debug, Clone, PartialEq)]
+struct DealSlot {
+    deal: usize,
+    rep: usize,
+    lines: Vec<u32>,
+    skips: Vec<u32>,
+    total: Decimal,
+}
+
+/// The simulate answer, written out only when serialized (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulateView<'d> {
+    doc: Cow<'d, CalcDoc>,
+    calc: Calculation,
+    slots: Vec<DealSlot>,
+    eligible_deals: usize,
+    total: Decimal,
+    draws: Vec<crate::draws::DrawPeriod>,
+}
+
+/// Calculates `doc` and returns the answer as a view borrowing it.
+///
+/// Errors: those of [`crate::api::simulate_doc`].
+pub fn simulate_view(doc: &CalcDoc) -> Result<SimulateView<'_>> {
+    SimulateView::new(Cow::Borrowed(doc))
+}
+
+/// [`simulate_view`] owning its document (for a host that parsed the document only for this).
+///
+/// ```
+/// let doc = compcode_core::validate::read_document(&serde_json::json!({
+///   "asOf": "2026-04-01", "reps": [], "plans": [], "deals": []})).unwrap();
+/// let view = compcode_core::view::simulate_view_owned(doc).unwrap();
+/// assert_eq!(serde_json::to_value(&view).unwrap()["totalCommission"], "0.00");
+/// ```
+pub fn simulate_view_owned(doc: CalcDoc) -> Result<SimulateView<'static>> {
+    SimulateView::new(Cow::Owned(doc))
+}
+
+/// [`crate::api::simulate`] as a view: validates the document, calculates, and returns the
+/// answer to serialize (the same JSON).
+///
+/// ```
+/// let view = compcode_core::view::simulate(&serde_json::json!({
+///   "asOf": "2026-04-01", "reps": [], "plans": [], "deals": []})).unwrap();
+/// assert_eq!(serde_json::to_string(&view).unwrap(),
+///            serde_json::to_string(&compcode_core::api::simulate(&serde_json::json!({
+///              "asOf": "2026-04-01", "reps": [], "plans": [], "deals": []})).unwrap()).unwrap());
+/// ```
+pub fn simulate(input: &serde_json::Value) -> Result<SimulateView<'static>> {
+    simulate_view_owned(crate::validate::read_document(input)?)
+}
+
+impl<'d> SimulateView<'d> {
+    fn new(doc: Cow<'d, CalcDoc>) -> Result<SimulateView<'d>> {
+        let calc = calculate(&doc)?;
+        let draws = crate::draws::draws_section(&doc, &calc)?;
+        let mut total = Decimal::ZERO;
+        let mut eligible = vec![false; doc.deals.len()];
+        let mut slot_of: HashMap<(usize, usize), usize> = HashMap::with_capacity(calc.credited_pairs.len());
+        let mut slots: Vec<DealSlot> = Vec::with_capacity(calc.credited_pairs.len());
+        for &(deal, rep) in &calc.credited_pairs {
+            slot_of.entry((deal, rep)).or_insert_with(|| {
+                slots.push(DealSlot { deal, rep, lines: Vec::new(), skips: Vec::new(), total: Decimal::ZERO });
+                slots.len() - 1
+            });
+        }
+        for (i, l) in calc.lines.iter().enumerate() {
+            total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
+            if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
+                eligible[d] = true;
+                if let Some(&s) = slot_of.get(&(d, l.rep)) {
+                    let slot = &mut slots[s];
+                    slot.total =
+                        slot.total.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
+                    slot.lines.push(i as u32);
+                }
+            }
+        }
+        for (i, dg) in calc.diagnostics.iter().enumerate() {
+            let (Some(deal), Some(rep), Some(_)) = (dg.deal, dg.rep, &dg.rule_name) else { continue };
+            if dg.code == "below_floor" {
+                continue; // the zero line itself carries the reason
+            }
+            if let Some(&s) = slot_of.get(&(deal, rep)) {
+                slots[s].skips.push(i as u32);
+            }
+        }
+        slots.retain(|s| (!s.lines.is_empty() || !s.skips.is_empty()) && crate::api::in_rep_scope(&doc, s.rep));
+        slots.sort_unstable_by(|a, b| {
+            (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
+                .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+        });
+        let eligible_deals = eligible.iter().filter(|e| **e).count();
+        Ok(SimulateView { doc, calc, slots, eligible_deals, total, draws })
+    }
+
+    /// The calculation behind the view.
+    pub fn calculation(&self) -> &Calculation {
+        &self.calc
+    }
+
+    /// Σ of every line (money, unrounded sum of rounded lines).
+    pub fn total_commission(&self) -> Decimal {
+        self.total
+    }
+}
+
+/// A decimal as `fmt_plain` writes it (normalized, no negative zero), without a `String`.
+struct Plain(Decimal);
+
+impl Serialize for Plain {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut n = self.0.normalize();
+        if n.is_zero() {
+            n.set_sign_positive(true);
+        }
+        s.serialize_str(DecText::new(n).as_str())
+    }
+}
+
+/// Money as `fmt_money` writes it (exactly `dp` decimals, no negative zero), without a `String`.
+struct Money(Decimal, u32);
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut r = self.0;
+        r.rescale(self.1);
+        if r.is_zero() {
+            r.set_sign_positive(true);
+        }
+        s.serialize_str(DecText::new(r).as_str())
+    }
+}
+
+/// A period's text, without a `String`.
+struct PeriodText(Period);
+
+impl Serialize for PeriodText {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct Steps<'a>(&'a [Step]);
+
+impl Serialize for Steps<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for step in self.0 {
+            seq.serialize_element(step)?;
+        }
+        seq.end()
+    }
+}
+
+/// A list written item by item from a closure over indices.
+struct Each<'a, F: Fn(usize) -> T, T: Serialize> {
+    n: usize,
+    item: F,
+    _t: std::marker::PhantomData<&'a T>,
+}
+
+impl<'a, F: Fn(usize) -> T, T: Serialize> Each<'a, F, T> {
+    fn new(n: usize, item: F) -> Self {
+        Each { n, item, _t: std::marker::PhantomData }
+    }
+}
+
+impl<F: Fn(usize) -> T, T: Serialize> Serialize for Each<'_, F, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.n))?;
+        for i in 0..self.n {
+            seq.serialize_element(&(self.item)(i))?;
+        }
+        seq.end()
+    }
+}
+
+struct EventOut<'a> {
+    doc: &'a CalcDoc,
+    l: &'a Line,
+}
+
+impl Serialize for EventOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let (doc, l) = (self.doc, self.l);
+        let dp = doc.settings.currency_precision;
+        let currency = crate::fx::line_currency(doc, l.plan, l.version);
+        let n = 20 + usize::from(currency.is_some()) + 2 * usize::from(l.installment.is_some());
+        let mut m = s.serialize_struct("Event", n)?;
+        m.serialize_field("dealId", &l.deal.map(|d| doc.deals[d].id.as_str()))?;
+        m.serialize_field("repId", &doc.reps[l.rep].id)?;
+        m.serialize_field("planId", &doc.plans[l.plan].plan_id)?;
+        m.serialize_field("planVersionId", &doc.plans[l.plan].versions[l.version].plan_version_id)?;
+        m.serialize_field("ruleName", &l.rule_name)?;
+        m.serialize_field("executionPhase", l.phase.as_str())?;
+        m.serialize_field("period", &PeriodText(l.period))?;
+        m.serialize_field("amount", &Money(l.amount, dp))?;
+        m.serialize_field("sourceRepId", &l.source_rep.map(|r| doc.reps[r].id.as_str()))?;
+        m.serialize_field("tierName", &l.tier_name)?;
+        m.serialize_field("rateApplied", &l.rate.map(Plain))?;
+        m.serialize_field("attainment", &l.attainment.map(Plain))?;
+        m.serialize_field("base", &l.base.map(Plain))?;
+        m.serialize_field("creditedValue", &l.credited.map(Plain))?;
+        m.serialize_field("reason", &l.reason)?;
+        m.serialize_field("provisional", &l.provisional)?;
+        m.serialize_field("milestone", &l.milestone)?;
+        m.serialize_field("role", &l.role)?;
+        m.serialize_field("idempotencyKey", &crate::ledger::line_key(doc, l))?;
+        m.serialize_field("trace", &Steps(&l.trace))?;
+        if let Some(c) = &currency {
+            m.serialize_field("currency", c)?;
+        }
+        if let Some(i) = &l.installment {
+            m.serialize_field(
+                "installment",
+                &serde_json::json!({"index": i.index, "of": i.count, "percent": crate::decimal::fmt_plain(i.percent),
+                    "releaseDate": i.release_date.map(|d| d.to_string())}),
+            )?;
+            m.serialize_field("held", &i.held)?;
+        }
+        m.end()
+    }
+}
+
+struct BreakdownOut<'a> {
+    doc: &'a CalcDoc,
+    line: Option<&'a Line>,
+    skip: Option<&'a Diagnostic>,
+}
+
+impl Serialize for BreakdownOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let doc = self.doc;
+        let mut m = s.serialize_struct("RuleBreakdown", 10)?;
+        match (self.line, self.skip) {
+            (Some(l), _) => {
+                m.serialize_field("ruleName", &l.rule_name)?;
+                m.serialize_field("planId", &Some(&doc.plans[l.plan].plan_id))?;
+                m.serialize_field("amount", &Some(Money(l.amount, doc.settings.currency_precision)))?;
+                m.serialize_field("tierName", &l.tier_name)?;
+                m.serialize_field("rateApplied", &l.rate.map(Plain))?;
+                m.serialize_field("attainment", &l.attainment.map(Plain))?;
+                m.serialize_field("rulePeriod", &Some(PeriodText(l.period)))?;
+                m.serialize_field("skipped", &false)?;
+                m.serialize_field("reason", &l.reason)?;
+                m.serialize_field("trace", &Steps(&l.trace))?;
+            }
+            (None, Some(dg)) => {
+                m.serialize_field("ruleName", dg.rule_name.as_deref().unwrap_or_default())?;
+                m.serialize_field("planId", &dg.plan_id)?;
+                m.serialize_field("amount", &None::<&str>)?;
+                m.serialize_field("tierName", &None::<&str>)?;
+                m.serialize_field("rateApplied", &None::<&str>)?;
+                m.serialize_field("attainment", &None::<&str>)?;
+                m.serialize_field("rulePeriod", &dg.period)?;
+                m.serialize_field("skipped", &true)?;
+                m.serialize_field("reason", &Some(dg.code))?;
+                m.serialize_field("trace", &Steps(&[]))?;
+            }
+            (None, None) => return Err(serde::ser::Error::custom("a breakdown without a line or a skip")),
+        }
+        m.end()
+    }
+}
+
+struct DealOut<'a> {
+    view: &'a SimulateView<'a>,
+    slot: &'a DealSlot,
+}
+
+impl Serialize for DealOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let (doc, calc, slot) = (&*self.view.doc, &self.view.calc, self.slot);
+        let deal = &doc.deals[slot.deal];
+        let rep = &doc.reps[slot.rep];
+        let period: Option<Cow<'_, str>> = match slot.lines.first() {
+            Some(&i) => Some(Cow::Owned(calc.lines[i as usize].period.to_string())),
+            None => slot.skips.first().and_then(|&i| calc.diagnostics[i as usize].period.as_deref()).map(Cow::Borrowed),
+        };
+        let mut m = s.serialize_struct("DealResult", 10)?;
+        m.serialize_field("dealId", &deal.id)?;
+        m.serialize_field("dealName", &deal.name)?;
+        m.serialize_field("dealAmount", &deal.amount.map(Plain))?;
+        m.serialize_field("dealStage", &deal.stage)?;
+        m.serialize_field("repId", &rep.id)?;
+        m.serialize_field("repName", &rep.name)?;
+        m.serialize_field("period", &period)?;
+        m.serialize_field("eligible", &!slot.lines.is_empty())?;
+        m.serialize_field("commissionTotal", &Money(slot.total, doc.settings.currency_precision))?;
+        let n_lines = slot.lines.len();
+        m.serialize_field(
+            "ruleBreakdown",
+            &Each::new(n_lines + slot.skips.len(), |i| {
+                if i < n_lines {
+                    BreakdownOut { doc, line: Some(&calc.lines[slot.lines[i] as usize]), skip: None }
+                } else {
+                    BreakdownOut { doc, line: None, skip: Some(&calc.diagnostics[slot.skips[i - n_lines] as usize]) }
+                }
+            }),
+        )?;
+        m.end()
+    }
+}
+
+struct QuotaOut<'a> {
+    doc: &'a CalcDoc,
+    q: &'a QuotaProgress,
+}
+
+impl Serialize for QuotaOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let (doc, q) = (self.doc, self.q);
+        let mut m = s.serialize_struct("QuotaStatus", 8)?;
+        m.serialize_field("repId", &doc.reps[q.rep].id)?;
+        m.serialize_field("planId", &doc.plans[q.plan].plan_id)?;
+        m.serialize_field("ruleName", &q.rule_name)?;
+        m.serialize_field("period", &PeriodText(q.period))?;
+        m.serialize_field("target", &Plain(q.target))?;
+        m.serialize_field("variableTarget", &q.variable_target.map(Plain))?;
+        m.serialize_field("currentValue", &Plain(q.current_value))?;
+        m.serialize_field("attainment", &Plain(q.current_value.checked_div(q.target).unwrap_or_default()))?;
+        m.end()
+    }
+}
+
+struct DiagnosticView<'a>(&'a Diagnostic);
+
+impl Serialize for DiagnosticView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut m = s.serialize_struct("DiagnosticOut", 7)?;
+        m.serialize_field("code", d.code)?;
+        m.serialize_field("dealId", &d.deal_id)?;
+        m.serialize_field("repId", &d.rep_id)?;
+        m.serialize_field("planId", &d.plan_id)?;
+        m.serialize_field("ruleName", &d.rule_name)?;
+        m.serialize_field("period", &d.period)?;
+        m.serialize_field("message", &d.message)?;
+        m.end()
+    }
+}
+
+/// The JSON of [`crate::api::SimulateResult`], field for field.
+impl Serialize for SimulateView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let doc: &CalcDoc = &self.doc;
+        let calc = &self.calc;
+        let mut m = s.serialize_struct("SimulateResult", 11 + usize::from(!self.draws.is_empty()))?;
+        m.serialize_field("mode", "simulate")?;
+        m.serialize_field("asOf", &doc.as_of.to_string())?;
+        m.serialize_field("period", &doc.scope.period.map_or_else(|| "all".to_string(), |p| p.to_string()))?;
+        m.serialize_field("totalDeals", &calc.total_deals)?;
+        m.serialize_field("eligibleDeals", &self.eligible_deals)?;
+        m.serialize_field("totalCommission", &Money(self.total, doc.settings.currency_precision))?;
+        m.serialize_field("assignedReps", &crate::api::assigned_reps(doc))?;
+        m.serialize_field("events", &Each::new(calc.lines.len(), |i| EventOut { doc, l: &calc.lines[i] }))?;
+        m.serialize_field("results", &Each::new(self.slots.len(), |i| DealOut { view: self, slot: &self.slots[i] }))?;
+        m.serialize_field("quotas", &Each::new(calc.quotas.len(), |i| QuotaOut { doc, q: &calc.quotas[i] }))?;
+        m.serialize_field("diagnostics", &Each::new(calc.diagnostics.len(), |i| DiagnosticView(&calc.diagnostics[i])))?;
+        if !self.draws.is_empty() {
+            m.serialize_field("draws", &self.draws)?;
+        }
+        m.end()
+    }
+}
