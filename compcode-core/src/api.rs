@@ -452,10 +452,16 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
         }
     }
     views.retain(|v| !v.breakdown.is_empty() && in_rep_scope(doc, v.rep));
-    views.sort_unstable_by(|a, b| {
-        (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
-            .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
-    });
+    let r = &calc.id_ranks;
+    if r.deals.len() == doc.deals.len() && r.reps.len() == doc.reps.len() {
+        // ranks order like ids (ids are unique): no string comparisons
+        views.sort_unstable_by_key(|v| (r.deals[v.deal], r.reps[v.rep]));
+    } else {
+        views.sort_unstable_by(|a, b| {
+            (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
+                .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+        });
+    }
     let results = views
         .into_iter()
         .map(|v| {

@@ -38,7 +38,6 @@ use rust_decimal::Decimal;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// One (deal, rep) entry of the per-deal view: its lines and its skip diagnostics, by index.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,19 +99,34 @@ impl<'d> SimulateView<'d> {
         let draws = crate::draws::draws_section(&doc, &calc)?;
         let mut total = Decimal::ZERO;
         let mut eligible = vec![false; doc.deals.len()];
-        let mut slot_of: HashMap<(usize, usize), usize> = HashMap::with_capacity(calc.credited_pairs.len());
+        // the slots of a deal as a linked list from `first[deal]` through `next[slot]` (a deal has
+        // one slot per credited rep, usually one): no hashing, no allocation per deal
+        const NONE: u32 = u32::MAX;
+        let mut first = vec![NONE; doc.deals.len()];
+        let mut next: Vec<u32> = Vec::with_capacity(calc.credited_pairs.len());
         let mut slots: Vec<DealSlot> = Vec::with_capacity(calc.credited_pairs.len());
+        let find = |first: &[u32], next: &[u32], slots: &[DealSlot], deal: usize, rep: usize| {
+            let mut at = first[deal];
+            while at != NONE {
+                if slots[at as usize].rep == rep {
+                    return Some(at as usize);
+                }
+                at = next[at as usize];
+            }
+            None
+        };
         for &(deal, rep) in &calc.credited_pairs {
-            slot_of.entry((deal, rep)).or_insert_with(|| {
+            if find(&first, &next, &slots, deal, rep).is_none() {
                 slots.push(DealSlot { deal, rep, lines: Vec::new(), skips: Vec::new(), total: Decimal::ZERO });
-                slots.len() - 1
-            });
+                next.push(first[deal]);
+                first[deal] = (slots.len() - 1) as u32;
+            }
         }
         for (i, l) in calc.lines.iter().enumerate() {
             total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
             if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
                 eligible[d] = true;
-                if let Some(&s) = slot_of.get(&(d, l.rep)) {
+                if let Some(s) = find(&first, &next, &slots, d, l.rep) {
                     let slot = &mut slots[s];
                     slot.total =
                         slot.total.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
@@ -125,15 +139,21 @@ impl<'d> SimulateView<'d> {
             if dg.code == "below_floor" {
                 continue; // the zero line itself carries the reason
             }
-            if let Some(&s) = slot_of.get(&(deal, rep)) {
+            if let Some(s) = find(&first, &next, &slots, deal, rep) {
                 slots[s].skips.push(i as u32);
             }
         }
         slots.retain(|s| (!s.lines.is_empty() || !s.skips.is_empty()) && crate::api::in_rep_scope(&doc, s.rep));
-        slots.sort_unstable_by(|a, b| {
-            (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
-                .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
-        });
+        let r = &calc.id_ranks;
+        if r.deals.len() == doc.deals.len() && r.reps.len() == doc.reps.len() {
+            // ranks order like ids (ids are unique): no string comparisons
+            slots.sort_unstable_by_key(|s| (r.deals[s.deal], r.reps[s.rep]));
+        } else {
+            slots.sort_unstable_by(|a, b| {
+                (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
+                    .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+            });
+        }
         let eligible_deals = eligible.iter().filter(|e| **e).count();
         Ok(SimulateView { doc, calc, slots, eligible_deals, total, draws })
     }

@@ -13,6 +13,27 @@
 use compcode_bench::{generate, generate_json, Workload};
 use std::time::Instant;
 
+#[cfg(feature = "peak-mem")]
+#[global_allocator]
+static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
+
+/// (heap in use now, heap peak since the last reset) in MiB, with the feature `peak-mem`.
+fn heap_mib(reset: bool) -> Option<(f32, f32)> {
+    #[cfg(feature = "peak-mem")]
+    {
+        let out = (HEAP.current_usage_as_mb(), HEAP.peak_usage_as_mb());
+        if reset {
+            HEAP.reset_peak_usage();
+        }
+        Some(out)
+    }
+    #[cfg(not(feature = "peak-mem"))]
+    {
+        let _ = reset;
+        None
+    }
+}
+
 /// CPU time of this process (user + system), from /proc/self/stat (Linux; `None` elsewhere).
 /// On a shared machine it is steadier than the wall clock. Ticks are 1/100 s.
 fn cpu_time() -> Option<std::time::Duration> {
@@ -114,6 +135,7 @@ fn main() {
             // memory of the calculation alone (Linux: clear_refs 5 resets VmHWM)
             drop(doc);
             let _ = std::fs::write("/proc/self/clear_refs", "5");
+            let heap_doc = heap_mib(true).map(|(now, _)| now);
             let t1 = Instant::now();
             let c1 = cpu_time();
             let fail = |e: compcode_core::Error| -> ! {
@@ -136,9 +158,13 @@ fn main() {
                 (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
                 _ => f64::NAN,
             };
-            let peak = peak_rss_mib().map_or_else(|| "?".to_string(), |m| format!("{m}"));
+            // with `peak-mem`: the heap peak of simulate + JSON text (the typed document included)
+            let peak = match (heap_doc, heap_mib(false)) {
+                (Some(d), Some((_, p))) => format!("heap {p:.0} MiB (document {d:.0})"),
+                _ => peak_rss_mib().map_or_else(|| "rss ?".to_string(), |m| format!("rss {m} MiB")),
+            };
             println!(
-                "deals {} reps {} trace {} {}: read {:.3} s (cpu {:.2}), simulate {:.3} s (cpu {:.2}), json text {:.3} s, peak {peak} MiB; {} events, total {}",
+                "deals {} reps {} trace {} {}: read {:.3} s (cpu {:.2}), simulate {:.3} s (cpu {:.2}), json text {:.3} s, peak {peak}; {} events, total {}",
                 w.deals,
                 w.reps,
                 w.trace,

@@ -152,6 +152,18 @@ pub struct Calculation {
     pub total_deals: usize,
     /// (deal, rep) pairs that were credited, for the per-deal view.
     pub credited_pairs: Vec<(usize, usize)>,
+    /// The position of each deal (by index) and rep in id order, so a renderer can order by id
+    /// without comparing strings (empty in a hand-made `Calculation`: renderers then compare ids).
+    pub id_ranks: IdRanks,
+}
+
+/// The position of every deal and rep in id order (see [`Calculation::id_ranks`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IdRanks {
+    /// `deals[i]` = the rank of `doc.deals[i].id` among all deal ids.
+    pub deals: Vec<u32>,
+    /// `reps[i]` = the rank of `doc.reps[i].id` among all rep ids.
+    pub reps: Vec<u32>,
 }
 
 /// One eligible (deal, rep, rule) entry of a group.
@@ -469,7 +481,14 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     let ranks = Ranks::new(doc, &lines);
     lines.sort_by_cached_key(|l| ranks.line_key(l));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
-    let mut calc = Calculation { lines, diagnostics: Vec::new(), quotas: Vec::new(), total_deals, credited_pairs };
+    let mut calc = Calculation {
+        lines,
+        diagnostics: Vec::new(),
+        quotas: Vec::new(),
+        total_deals,
+        credited_pairs,
+        id_ranks: IdRanks::default(),
+    };
     crate::fx::annotate(doc, &mut calc); // SPEC §20: explain FX conversions
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
@@ -484,7 +503,8 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
             b.period,
         ))
     });
-    Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs })
+    let id_ranks = IdRanks { deals: ranks.deals, reps: ranks.reps };
+    Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs, id_ranks })
 }
 
 type RankedKey = (Phase, u32, u32, u32, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
