@@ -239,18 +239,29 @@ pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
 /// assert_eq!(b_only, all.into_iter().filter(|e| e.rep_id == "b").collect::<Vec<_>>());
 /// ```
 pub fn computed_events_where(doc: &CalcDoc, calc: &Calculation, keep: &dyn Fn(&Event) -> bool) -> Vec<Event> {
-    calc.lines
-        .iter()
-        .filter(|l| !l.provisional)
-        .filter_map(|l| {
-            let mut e = event_of(doc, l);
-            if !keep(&e) {
-                return None;
-            }
-            e.trace = l.trace.clone();
-            Some(e)
+    untraced_events(doc, calc)
+        .into_iter()
+        .filter(|(_, e)| keep(e))
+        .map(|(i, mut e)| {
+            attach_trace(calc, i, &mut e);
+            e
         })
         .collect()
+}
+
+/// The events of a calculation (as [`computed_events`]) without their traces, each with the
+/// index of its line in `calc.lines`: a caller that keeps only some attaches their traces with
+/// [`attach_trace`].
+pub fn untraced_events(doc: &CalcDoc, calc: &Calculation) -> Vec<(usize, Event)> {
+    calc.lines.iter().enumerate().filter(|(_, l)| !l.provisional).map(|(i, l)| (i, event_of(doc, l))).collect()
+}
+
+/// Sets the trace of an event of [`untraced_events`] from its line `i` (nothing when there is
+/// no such line).
+pub fn attach_trace(calc: &Calculation, i: usize, e: &mut Event) {
+    if let Some(l) = calc.lines.get(i) {
+        e.trace = l.trace.clone();
+    }
 }
 
 /// A line's event, without its trace.

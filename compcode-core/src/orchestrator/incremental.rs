@@ -35,7 +35,7 @@ use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_
 use super::{s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
-use crate::ledger::{computed_events_where, reconcile, Event};
+use crate::ledger::{attach_trace, reconcile, untraced_events, Event};
 use crate::period::{parse_date, Period};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
@@ -96,8 +96,8 @@ impl<R: Repository> Orchestrator<R> {
 
         // 3. the scope: the groups of the deal's lines, stored and computed
         let mut scope = DealScope::new(id, fy);
-        let deal_lines = computed_events_where(&doc, &calc, &|e| scope.is_deal_line(&EventView::of(e)));
-        for e in &deal_lines {
+        let computed = untraced_events(&doc, &calc);
+        for (_, e) in &computed {
             scope.add(&EventView::of(e));
         }
         for [rep, plan, rule, period, date] in &stored_deal_lines {
@@ -112,7 +112,14 @@ impl<R: Repository> Orchestrator<R> {
                 credit_date: date,
             });
         }
-        let fresh = computed_events_where(&doc, &calc, &|e| is_calculated(e) && scope.contains(&EventView::of(e)));
+        let fresh: Vec<Event> = computed
+            .into_iter()
+            .filter(|(_, e)| is_calculated(e) && scope.contains(&EventView::of(e)))
+            .map(|(i, mut e)| {
+                attach_trace(&calc, i, &mut e);
+                e
+            })
+            .collect();
         let fresh_keys: HashSet<&str> = fresh.iter().map(|e| e.idempotency_key.as_str()).collect();
 
         // the stored events of the scope, the corrections, the versions of the keys written

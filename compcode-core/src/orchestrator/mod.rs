@@ -202,16 +202,15 @@ impl<R: Repository> Orchestrator<R> {
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
         let (settings, draws, fx) = crate::draws::split_workspace_settings(&settings);
         let plans: Vec<Value> = self.docs(Collection::Plans)?.into_iter().map(plan_for_calc).collect();
-        let mut doc = json!({
-            "asOf": at.to_string(),
-            "settings": settings,
-            "reps": self.docs(Collection::Reps)?,
-            "plans": plans,
-            "assignments": self.docs(Collection::Assignments)?,
-            "quotas": self.docs(Collection::Quotas)?,
-            "repOverrides": self.docs(Collection::Overrides)?,
-            "deals": deals,
-        });
+        // moved in, not through `json!` (which would copy every record once more, issue #9)
+        let mut doc = json!({"asOf": at.to_string()});
+        doc["settings"] = settings;
+        doc["reps"] = Value::Array(self.docs(Collection::Reps)?);
+        doc["plans"] = Value::Array(plans);
+        doc["assignments"] = Value::Array(self.docs(Collection::Assignments)?);
+        doc["quotas"] = Value::Array(self.docs(Collection::Quotas)?);
+        doc["repOverrides"] = Value::Array(self.docs(Collection::Overrides)?);
+        doc["deals"] = Value::Array(deals);
         if let Some(d) = draws {
             doc["draws"] = d;
         }
