@@ -31,17 +31,18 @@
 //! no longer validates or parses, or a currency conflict in another rep's group, fails every full
 //! run; a deal run that does not read it now succeeds.
 
-use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
+use super::runs::{is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
 use super::{s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
 use crate::ledger::{attach_trace, reconcile, untraced_events, Event};
-use crate::period::{parse_date, Period};
+use crate::model::CalcDoc;
+use crate::period::{parse_date, Period, PeriodKind};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
 use chrono::NaiveDate;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 impl<R: Repository> Orchestrator<R> {
     /// The change set of a deal run on the deals and stored events it can change (see the module
@@ -85,11 +86,27 @@ impl<R: Repository> Orchestrator<R> {
         }
         let Some(matcher) = CreditMatcher::new(&rep_docs, &|rid| reps.contains(rid)) else { return Ok(None) };
 
-        // 2. the calculation document of the deals that may credit them, and the run's snapshot
-        let mut state = self.state_document_where(at, &|d| matcher.may_credit(d))?;
-        let deals = state["deals"].as_array_mut().ok_or_else(|| internal("deals"))?;
-        deals.retain(|d| s(d, "id") != Some(id));
+        // 2. the calculation document of the deals that may credit them (and, in a workspace
+        // whose lines are all dated by `closeDate`, close in the scope's periods), and the run's
+        // snapshot
+        let mut state = self.state_document_where(at, &|_| false)?;
+        state["deals"] = Value::Array(vec![snap.clone()]);
+        let dates = stored_deal_lines.iter().map(|l| l[4].as_str());
+        let window = read_document(&state).ok().and_then(|doc| date_window(&doc, dates));
+        let in_window = |d: &Value| match &window {
+            Some(w) => w.may_hold(d),
+            None => true,
+        };
+        let mut deals = Vec::new();
+        self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
+            let d = &r.doc;
+            if s(d, "id") != Some(id) && matcher.may_credit(d) && in_window(d) {
+                deals.push(d.clone());
+            }
+            Ok(())
+        })?;
         deals.push(snap.clone());
+        state["deals"] = Value::Array(deals);
         let doc = read_document(&state)?;
         let fy = doc.settings.fiscal_year_start_month;
         let calc = calculate(&doc)?;
@@ -171,6 +188,57 @@ impl<R: Repository> Orchestrator<R> {
         let changes = reconcile(&existing, &fresh, &locks, &landing);
         let skipped = skipped_reasons(id, &fresh, &calc);
         Ok(Some(RunPart { changes, versions, skipped }))
+    }
+}
+
+/// The dates a deal run's lines can read deals from, when every rule of every plan dates its
+/// lines by the deal's `closeDate` (no `creditDateField`, no payout schedule, no rate table or
+/// milestones): from the start to the end of the widest period, of any kind a rule uses, that
+/// contains a date of the deal's lines (the stored lines' credit dates, the snapshot's
+/// `closeDate`). Every line of the scope is in such a period — a per_deal or periodic group's
+/// period, a cascade's period covering one of the deal's dates — and reads only lines and deals
+/// dated inside its own period (a cascade buckets its source's lines by their date: a per_deal
+/// line's credit date, a periodic line's last day, whose period then contains the cascade's or
+/// is contained in it). `None`: no date restriction.
+fn date_window<'a>(doc: &CalcDoc, stored_dates: impl Iterator<Item = &'a str>) -> Option<DateWindow> {
+    let rules = || doc.plans.iter().flat_map(|p| p.versions.iter()).flat_map(|v| v.config.rules.iter());
+    let simple = rules().all(|r| {
+        r.credit_date_field.is_none()
+            && r.payout_schedule.is_empty()
+            && r.rate_table.is_none()
+            && r.milestones.is_empty()
+    });
+    if !simple {
+        return None;
+    }
+    let fy = doc.settings.fiscal_year_start_month;
+    let kinds: BTreeSet<PeriodKind> = rules().map(|r| r.period_kind).collect();
+    let dates: Vec<NaiveDate> =
+        stored_dates.filter_map(|d| parse_date(d, true)).chain(doc.deals.iter().filter_map(|d| d.close_date)).collect();
+    let mut w: Option<(NaiveDate, NaiveDate)> = None;
+    for d in &dates {
+        for k in &kinds {
+            let p = Period::containing(*d, *k, fy);
+            let (from, to) = (p.start(fy), p.end(fy));
+            w = Some(match w {
+                None => (from, to),
+                Some((a, b)) => (a.min(from), b.max(to)),
+            });
+        }
+    }
+    Some(DateWindow(w))
+}
+
+/// A half-open date range (`None`: empty).
+struct DateWindow(Option<(NaiveDate, NaiveDate)>);
+
+impl DateWindow {
+    /// False only for a deal whose `closeDate` reads as a date outside the range.
+    fn may_hold(&self, deal: &Value) -> bool {
+        match deal.get("closeDate").and_then(Value::as_str).and_then(|t| parse_date(t, true)) {
+            Some(d) => self.0.is_some_and(|(from, to)| from <= d && d < to),
+            None => true,
+        }
     }
 }
 
