@@ -31,16 +31,17 @@
 //! no longer validates or parses, or a currency conflict in another rep's group, fails every full
 //! run; a deal run that does not read it now succeeds.
 
-use super::runs::{is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
+use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
 use super::{s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
-use crate::ledger::{attach_trace, reconcile, untraced_events, Event};
+use crate::ledger::{attach_trace, reconcile, untraced_events, ChangeSet, Event};
 use crate::model::CalcDoc;
 use crate::period::{parse_date, Period, PeriodKind};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
 use chrono::NaiveDate;
+use serde::de::value::MapDeserializer;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -163,7 +164,7 @@ impl<R: Repository> Orchestrator<R> {
             match v.phase {
                 "clawback" | "true_up" => corrections.push(parse_event(&r.doc)?),
                 _ if is_calculated_phase(v.phase) && scope.contains(&v) => {
-                    let e = parse_event(&r.doc)?;
+                    let e = parse_untraced(&r.doc)?;
                     versions.insert(e.idempotency_key.clone(), r.version);
                     existing.push(e);
                 }
@@ -185,10 +186,57 @@ impl<R: Repository> Orchestrator<R> {
             None => locks.cancelled_at.remove(&sid),
         };
         let landing = |e: &Event| landing_period(e, at, fy, &locks);
-        let changes = reconcile(&existing, &fresh, &locks, &landing);
+        let mut changes = reconcile(&existing, &fresh, &locks, &landing);
+        self.attach_stored_traces(&mut changes)?;
         let skipped = skipped_reasons(id, &fresh, &calc);
         Ok(Some(RunPart { changes, versions, skipped }))
     }
+
+    /// Gives the stored events of a change set (read without their traces) their stored traces:
+    /// every change's `old`, and the `new` of a reversed or locked key (reconcile builds those
+    /// from the stored event; an updated key's `new` is the computed event, with its own trace).
+    fn attach_stored_traces(&self, changes: &mut ChangeSet) -> Result<()> {
+        let mut want: HashMap<String, Option<Vec<Value>>> = HashMap::new();
+        for c in changes.updated.iter().chain(&changes.reversed).chain(&changes.locked) {
+            if c.old.is_some() {
+                want.insert(c.key.clone(), None);
+            }
+        }
+        if want.is_empty() {
+            return Ok(());
+        }
+        self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
+            let key = s(&r.doc, "idempotencyKey").unwrap_or(&r.id);
+            if let Some(slot) = want.get_mut(key) {
+                *slot = Some(match r.doc.get("trace") {
+                    None => Vec::new(),
+                    Some(t) => <Vec<Value> as serde::Deserialize>::deserialize(t).map_err(internal)?,
+                });
+            }
+            Ok(())
+        })?;
+        let mut take = |key: &str| want.get_mut(key).and_then(Option::take).unwrap_or_default();
+        for c in &mut changes.updated {
+            if let Some(old) = &mut c.old {
+                old.trace = take(&c.key);
+            }
+        }
+        for c in changes.reversed.iter_mut().chain(changes.locked.iter_mut()) {
+            if let Some(old) = &mut c.old {
+                let trace = take(&c.key);
+                c.new.trace = trace.clone();
+                old.trace = trace;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stored event without its trace (left empty): the attributes reconcile compares.
+fn parse_untraced(doc: &Value) -> Result<Event> {
+    let Some(obj) = doc.as_object() else { return parse_event(doc) };
+    let fields = obj.iter().filter(|(k, _)| k.as_str() != "trace").map(|(k, v)| (k.as_str(), v));
+    <Event as serde::Deserialize>::deserialize(MapDeserializer::<_, serde_json::Error>::new(fields)).map_err(internal)
 }
 
 /// The dates a deal run's lines can read deals from, when every rule of every plan dates its

@@ -592,7 +592,8 @@ pub(super) fn landing_period(e: &Event, at: NaiveDate, fy: u32, locks: &Locks) -
 }
 
 pub(super) fn parse_event(doc: &Value) -> Result<Event> {
-    serde_json::from_value(doc.clone()).map_err(internal)
+    // read from the borrowed document, not from a copy of it (issue #9)
+    <Event as serde::Deserialize>::deserialize(doc).map_err(internal)
 }
 
 /// Numbers and writes the history rows of one workflow's event mutations outside a run (SPEC
