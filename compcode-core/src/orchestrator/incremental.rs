@@ -90,7 +90,7 @@ impl<R: Repository> Orchestrator<R> {
         // 2. the calculation document of the deals that may credit them (and, in a workspace
         // whose lines are all dated by `closeDate`, close in the scope's periods), and the run's
         // snapshot
-        let mut state = self.state_document_where(at, &|_| false)?;
+        let mut state = self.state_document_where(at, None)?;
         state["deals"] = Value::Array(vec![snap.clone()]);
         let dates = stored_deal_lines.iter().map(|l| l[4].as_str());
         let window = read_document(&state).ok().and_then(|doc| date_window(&doc, dates));
@@ -205,16 +205,22 @@ impl<R: Repository> Orchestrator<R> {
         if want.is_empty() {
             return Ok(());
         }
-        self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
-            let key = s(&r.doc, "idempotencyKey").unwrap_or(&r.id);
-            if let Some(slot) = want.get_mut(key) {
-                *slot = Some(match r.doc.get("trace") {
-                    None => Vec::new(),
-                    Some(t) => <Vec<Value> as serde::Deserialize>::deserialize(t).map_err(internal)?,
-                });
+        // by key (a store indexes its ids), not by listing every event
+        for (key, slot) in want.iter_mut() {
+            if let Some(r) = self.repo.get(Collection::Events, key)? {
+                *slot = Some(trace_of(r.doc)?);
             }
-            Ok(())
-        })?;
+        }
+        if want.values().any(Option::is_none) {
+            // a record whose id is not its key: find it by its key
+            self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
+                let key = s(&r.doc, "idempotencyKey").unwrap_or(&r.id);
+                if let Some(slot @ None) = want.get_mut(key) {
+                    *slot = Some(trace_of(r.doc.clone())?);
+                }
+                Ok(())
+            })?;
+        }
         let mut take = |key: &str| want.get_mut(key).and_then(Option::take).unwrap_or_default();
         for c in &mut changes.updated {
             if let Some(old) = &mut c.old {
@@ -229,6 +235,15 @@ impl<R: Repository> Orchestrator<R> {
             }
         }
         Ok(())
+    }
+}
+
+/// A stored event's trace (as [`parse_event`] reads it).
+fn trace_of(mut doc: Value) -> Result<Vec<Value>> {
+    match doc.get_mut("trace").map(Value::take) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(t)) => Ok(t),
+        Some(t) => serde_json::from_value(t).map_err(internal),
     }
 }
 
