@@ -91,9 +91,12 @@ impl<R: Repository> Orchestrator<R> {
         // whose lines are all dated by `closeDate`, close in the scope's periods), and the run's
         // snapshot
         let mut state = self.state_document_where(at, None)?;
-        state["deals"] = Value::Array(vec![snap.clone()]);
-        let dates = stored_deal_lines.iter().map(|l| l[4].as_str());
-        let window = read_document(&state).ok().and_then(|doc| date_window(&doc, dates));
+        // the settings and the rules, read alone (no reps, no deals: cheap)
+        let rules_only = serde_json::json!({"asOf": state["asOf"], "settings": state["settings"],
+                                            "plans": state["plans"], "reps": [], "deals": []});
+        let dates =
+            stored_deal_lines.iter().map(|l| l[4].as_str()).chain(snap.get("closeDate").and_then(Value::as_str));
+        let window = read_document(&rules_only).ok().and_then(|doc| date_window(&doc, dates));
         let in_window = |d: &Value| match &window {
             Some(w) => w.may_hold(d),
             None => true,
@@ -263,7 +266,7 @@ fn parse_untraced(doc: &Value) -> Result<Event> {
 /// dated inside its own period (a cascade buckets its source's lines by their date: a per_deal
 /// line's credit date, a periodic line's last day, whose period then contains the cascade's or
 /// is contained in it). `None`: no date restriction.
-fn date_window<'a>(doc: &CalcDoc, stored_dates: impl Iterator<Item = &'a str>) -> Option<DateWindow> {
+fn date_window<'a>(doc: &CalcDoc, dates: impl Iterator<Item = &'a str>) -> Option<DateWindow> {
     let rules = || doc.plans.iter().flat_map(|p| p.versions.iter()).flat_map(|v| v.config.rules.iter());
     let simple = rules().all(|r| {
         r.credit_date_field.is_none()
@@ -276,8 +279,7 @@ fn date_window<'a>(doc: &CalcDoc, stored_dates: impl Iterator<Item = &'a str>) -
     }
     let fy = doc.settings.fiscal_year_start_month;
     let kinds: BTreeSet<PeriodKind> = rules().map(|r| r.period_kind).collect();
-    let dates: Vec<NaiveDate> =
-        stored_dates.filter_map(|d| parse_date(d, true)).chain(doc.deals.iter().filter_map(|d| d.close_date)).collect();
+    let dates: Vec<NaiveDate> = dates.filter_map(|d| parse_date(d, true)).collect();
     let mut w: Option<(NaiveDate, NaiveDate)> = None;
     for d in &dates {
         for k in &kinds {

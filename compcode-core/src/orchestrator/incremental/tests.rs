@@ -271,3 +271,27 @@ fn field_dated_rule_reads_deals_closed_elsewhere() {
     let spif = full.repo().get(Collection::Events, r#"["D1","a","ae","SPIF"]"#).unwrap().unwrap();
     assert_eq!((spif.doc["period"].as_str(), spif.doc["amount"].as_str()), (Some("2026-Q2"), Some("1200.00")));
 }
+
+/// A deal moving out of a quarter: the run reads the deals of the quarter it leaves (D2 stays in
+/// Q1 and its marginal tier drops) as well as of the one it enters.
+#[test]
+fn deal_leaving_a_quarter_recalculates_the_old_group() {
+    let mut fast = setup(false, false);
+    let mut full = setup(false, false);
+    full.exhaustive = true;
+    let at = day(10, 1);
+    let ops = [
+        Op::Upsert { deal: 1, owner: 0, won: true, amount: 90, month: 1, day: 3, emea: false, cancelled: false },
+        Op::Upsert { deal: 2, owner: 0, won: true, amount: 30, month: 2, day: 9, emea: false, cancelled: false },
+        Op::Upsert { deal: 1, owner: 0, won: true, amount: 90, month: 8, day: 3, emea: false, cancelled: false },
+    ];
+    let mut last = Value::Null;
+    for op in &ops {
+        last = apply(&mut fast, op, at);
+        assert_eq!(last, apply(&mut full, op, at), "{op:?}");
+    }
+    assert!(contents(fast.repo()) == contents(full.repo()));
+    assert_eq!(last["eventsUpdated"], json!(3), "{last}"); // D1's line, D2's line, m1's Q1 override
+    let d2 = full.repo().get(Collection::Events, r#"["D2","a","ae","Attainment"]"#).unwrap().unwrap();
+    assert_eq!(d2.doc["amount"], "1500.00"); // 30,000 × 5 %, alone in Q1 now
+}
