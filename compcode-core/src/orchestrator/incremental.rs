@@ -86,6 +86,19 @@ impl<R: Repository> Orchestrator<R> {
             }
         }
         let Some(matcher) = CreditMatcher::new(&rep_docs, &|rid| reps.contains(rid)) else { return Ok(None) };
+        // the reps whose events can be in the scope: those reps and everyone above them (a
+        // cascade pays a manager up to 64 levels up, SPEC §8.3)
+        let manager_of: HashMap<String, String> =
+            rep_docs.iter().filter_map(|r| Some((id_text(r.get("id")?)?, id_text(r.get("managerId")?)?))).collect();
+        let mut receivers: HashSet<String> = reps.clone();
+        for r in &reps {
+            let mut cur = r;
+            for _ in 0..64 {
+                let Some(m) = manager_of.get(cur) else { break };
+                receivers.insert(m.clone());
+                cur = m;
+            }
+        }
 
         // 2. the calculation document of the deals that may credit them (and, in a workspace
         // whose lines are all dated by `closeDate`, close in the scope's periods), and the run's
@@ -149,6 +162,9 @@ impl<R: Repository> Orchestrator<R> {
         let mut versions: HashMap<String, u64> = HashMap::new();
         let mut missed = false;
         self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
+            if r.rep_id.as_ref().is_some_and(|rep| !receivers.contains(rep)) {
+                return Ok(()); // the rep index says: another rep's event
+            }
             let parsed;
             let v = match EventView::of_doc(&r.doc) {
                 Some(v) => v,
