@@ -51,7 +51,20 @@ impl Repository for MemoryRepository {
     }
 
     fn count(&self, collection: Collection, query: &Query) -> Result<usize> {
-        Ok(self.data.get(&collection).map_or(0, |c| c.values().filter(|r| query.matches(r)).count()))
+        Ok(match self.data.get(&collection) {
+            None => 0,
+            Some(c) if *query == Query::all() => c.len(),
+            Some(c) => c.values().filter(|r| query.matches(r)).count(),
+        })
+    }
+
+    fn scan(&self, collection: Collection, query: &Query, visit: &mut dyn FnMut(&Record) -> Result<()>) -> Result<()> {
+        for r in self.data.get(&collection).into_iter().flat_map(|c| c.values()) {
+            if query.matches(r) {
+                visit(r)?;
+            }
+        }
+        Ok(())
     }
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<()> {

@@ -201,6 +201,26 @@ pub trait Repository {
     fn count(&self, collection: Collection, query: &Query) -> Result<usize> {
         Ok(self.list(collection, query)?.len())
     }
+    /// Calls `visit` with every record matching the query, ordered by id, stopping at the first
+    /// error. The default lists them; a store that holds its records in memory can lend them
+    /// instead of copying (a deal run reads every stored event but parses only those of its
+    /// groups, issue #9).
+    ///
+    /// ```
+    /// use compcode_core::memory::MemoryRepository;
+    /// use compcode_core::repository::{Collection, Query, Record, Repository, Write};
+    /// let mut repo = MemoryRepository::new();
+    /// repo.commit(vec![Write::put(Collection::Reps, Record::new("a", serde_json::json!({"id": "a"})), None)]).unwrap();
+    /// let mut ids = Vec::new();
+    /// repo.scan(Collection::Reps, &Query::all(), &mut |r| { ids.push(r.id.clone()); Ok(()) }).unwrap();
+    /// assert_eq!(ids, ["a"]);
+    /// ```
+    fn scan(&self, collection: Collection, query: &Query, visit: &mut dyn FnMut(&Record) -> Result<()>) -> Result<()> {
+        for r in self.list(collection, query)? {
+            visit(&r)?;
+        }
+        Ok(())
+    }
 }
 
 /// The `CONFLICT` a store returns for a failed version check.

@@ -212,40 +212,90 @@ fn base_line_key(doc: &CalcDoc, l: &Line) -> String {
 /// The events of a calculation, ready to reconcile (provisional lines are never stored,
 /// SPEC §18.19).
 pub fn computed_events(doc: &CalcDoc, calc: &Calculation) -> Vec<Event> {
-    calc.lines
-        .iter()
-        .filter(|l| !l.provisional)
-        .map(|l| Event {
-            idempotency_key: line_key(doc, l),
-            deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
-            rep_id: doc.reps[l.rep].id.clone(),
-            plan_id: doc.plans[l.plan].plan_id.clone(),
-            plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
-            rule_name: l.rule_name.clone(),
-            execution_phase: l.phase.as_str().to_string(),
-            period: l.period.to_string(),
-            amount: l.amount,
-            tier_name: l.tier_name.clone(),
-            rate_applied: l.rate,
-            attainment: l.attainment,
-            base: l.base,
-            milestone: l.milestone,
-            source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
-            role: l.role.clone(),
-            credit_date: l.date.to_string(),
-            status: LineStatus::Pending,
-            batch_id: None,
-            paid_at: None,
-            held: None,
-            references_period: None,
-            true_up_id: None,
-            level: l.level,
-            reason: crate::schedule::is_held(l).then(|| "held".to_string()),
-            currency: crate::fx::line_currency(doc, l.plan, l.version),
-            gone_since: None,
-            trace: l.trace.iter().map(crate::trace::Step::to_value).collect(),
+    computed_events_where(doc, calc, &|_| true)
+}
+
+/// The events of a calculation that `keep` accepts, ready to reconcile: [`computed_events`]
+/// without building the others' traces (a deal run keeps only its groups' lines, issue #9).
+/// `keep` sees each event before its trace is attached (an empty `trace`).
+///
+/// ```
+/// use compcode_core::{validate::read_document, calc::calculate, ledger::{computed_events, computed_events_where}};
+/// use serde_json::json;
+/// let doc = read_document(&json!({
+///   "asOf": "2026-04-01",
+///   "reps": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}],
+///   "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [
+///     {"name": "R", "measure": "amount", "tierBy": "value",
+///      "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+///   "assignments": [{"repId": "a", "planId": "p", "effectiveStart": "2026-01-01"},
+///                   {"repId": "b", "planId": "p", "effectiveStart": "2026-01-01"}],
+///   "deals": [{"id": "D1", "stage": "Won", "amount": 1000, "closeDate": "2026-02-01", "ownerRepId": "a"},
+///             {"id": "D2", "stage": "Won", "amount": 500, "closeDate": "2026-02-01", "ownerRepId": "b"}]
+/// })).unwrap();
+/// let calc = calculate(&doc).unwrap();
+/// let all = computed_events(&doc, &calc);
+/// let b_only = computed_events_where(&doc, &calc, &|e| e.rep_id == "b");
+/// assert_eq!(b_only, all.into_iter().filter(|e| e.rep_id == "b").collect::<Vec<_>>());
+/// ```
+pub fn computed_events_where(doc: &CalcDoc, calc: &Calculation, keep: &dyn Fn(&Event) -> bool) -> Vec<Event> {
+    untraced_events(doc, calc)
+        .into_iter()
+        .filter(|(_, e)| keep(e))
+        .map(|(i, mut e)| {
+            attach_trace(calc, i, &mut e);
+            e
         })
         .collect()
+}
+
+/// The events of a calculation (as [`computed_events`]) without their traces, each with the
+/// index of its line in `calc.lines`: a caller that keeps only some attaches their traces with
+/// [`attach_trace`].
+pub fn untraced_events(doc: &CalcDoc, calc: &Calculation) -> Vec<(usize, Event)> {
+    calc.lines.iter().enumerate().filter(|(_, l)| !l.provisional).map(|(i, l)| (i, event_of(doc, l))).collect()
+}
+
+/// Sets the trace of an event of [`untraced_events`] from its line `i` (nothing when there is
+/// no such line).
+pub fn attach_trace(calc: &Calculation, i: usize, e: &mut Event) {
+    if let Some(l) = calc.lines.get(i) {
+        e.trace = l.trace.iter().map(crate::trace::Step::to_value).collect();
+    }
+}
+
+/// A line's event, without its trace.
+fn event_of(doc: &CalcDoc, l: &Line) -> Event {
+    Event {
+        idempotency_key: line_key(doc, l),
+        deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
+        rep_id: doc.reps[l.rep].id.clone(),
+        plan_id: doc.plans[l.plan].plan_id.clone(),
+        plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
+        rule_name: l.rule_name.clone(),
+        execution_phase: l.phase.as_str().to_string(),
+        period: l.period.to_string(),
+        amount: l.amount,
+        tier_name: l.tier_name.clone(),
+        rate_applied: l.rate,
+        attainment: l.attainment,
+        base: l.base,
+        milestone: l.milestone,
+        source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
+        role: l.role.clone(),
+        credit_date: l.date.to_string(),
+        status: LineStatus::Pending,
+        batch_id: None,
+        paid_at: None,
+        held: None,
+        references_period: None,
+        true_up_id: None,
+        level: l.level,
+        reason: crate::schedule::is_held(l).then(|| "held".to_string()),
+        currency: crate::fx::line_currency(doc, l.plan, l.version),
+        gone_since: None,
+        trace: Vec::new(),
+    }
 }
 
 /// One history row: a mutation of an event (SPEC §12).

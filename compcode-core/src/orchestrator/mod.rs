@@ -6,6 +6,7 @@
 //! [`Repository::commit`]. A lost race (`CONFLICT` from a version check) is retried.
 
 mod dispatch;
+mod incremental;
 mod plans;
 mod readmodels;
 mod runs;
@@ -67,6 +68,9 @@ impl Actor {
 /// ```
 pub struct Orchestrator<R: Repository> {
     repo: R,
+    /// Deal runs calculate the whole store (the reference the incremental deal runs are tested
+    /// against, issue #9); false outside tests.
+    exhaustive: bool,
 }
 
 /// How many times a workflow is retried after a lost race.
@@ -75,7 +79,7 @@ const RETRIES: usize = 4;
 impl<R: Repository> Orchestrator<R> {
     /// An orchestrator over `repo`.
     pub fn new(repo: R) -> Self {
-        Orchestrator { repo }
+        Orchestrator { repo, exhaustive: false }
     }
 
     /// The repository.
@@ -182,19 +186,33 @@ impl<R: Repository> Orchestrator<R> {
 
     /// The calculation document of the stored state as of `at` (SPEC §0.1).
     pub fn state_document(&self, at: NaiveDate) -> Result<Value> {
+        self.state_document_where(at, Some(&|_| true))
+    }
+
+    /// [`Self::state_document`] with only the deals `keep` accepts (copied from the store; the
+    /// others are never copied); no deal without `keep`.
+    fn state_document_where(&self, at: NaiveDate, keep: Option<&dyn Fn(&Value) -> bool>) -> Result<Value> {
+        let mut deals = Vec::new();
+        if let Some(keep) = keep {
+            self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
+                if keep(&r.doc) {
+                    deals.push(r.doc.clone());
+                }
+                Ok(())
+            })?;
+        }
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
         let (settings, draws, fx) = crate::draws::split_workspace_settings(&settings);
         let plans: Vec<Value> = self.docs(Collection::Plans)?.into_iter().map(plan_for_calc).collect();
-        let mut doc = json!({
-            "asOf": at.to_string(),
-            "settings": settings,
-            "reps": self.docs(Collection::Reps)?,
-            "plans": plans,
-            "assignments": self.docs(Collection::Assignments)?,
-            "quotas": self.docs(Collection::Quotas)?,
-            "repOverrides": self.docs(Collection::Overrides)?,
-            "deals": self.docs(Collection::Deals)?,
-        });
+        // moved in, not through `json!` (which would copy every record once more, issue #9)
+        let mut doc = json!({"asOf": at.to_string()});
+        doc["settings"] = settings;
+        doc["reps"] = Value::Array(self.docs(Collection::Reps)?);
+        doc["plans"] = Value::Array(plans);
+        doc["assignments"] = Value::Array(self.docs(Collection::Assignments)?);
+        doc["quotas"] = Value::Array(self.docs(Collection::Quotas)?);
+        doc["repOverrides"] = Value::Array(self.docs(Collection::Overrides)?);
+        doc["deals"] = Value::Array(deals);
         if let Some(d) = draws {
             doc["draws"] = d;
         }
@@ -299,7 +317,7 @@ impl<R: Repository> Orchestrator<R> {
         if !writes.iter().any(|w| matches!(w, Write::Put { collection: Collection::Audit, .. })) {
             return Ok(());
         }
-        let mut seq = self.repo.list(Collection::Audit, &Query::all())?.len();
+        let mut seq = self.repo.count(Collection::Audit, &Query::all())?;
         for w in writes.iter_mut() {
             if let Write::Put { collection: Collection::Audit, record, .. } = w {
                 seq += 1;

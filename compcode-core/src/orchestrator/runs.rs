@@ -264,6 +264,12 @@ impl<R: Repository> Orchestrator<R> {
         // state left a window in which two runs of one group each calculated without the other's
         // deal and both committed — write skew past a periodCap (compcode-sqlite's concurrency test).
         let history_base = self.repo.count(Collection::History, &Query::all())?;
+        if let (RunScope::Deal(id), Some((snap, _)), false) = (&scope, deal, self.exhaustive) {
+            // only the deals and stored events the deal can change (issue #9)
+            if let Some(part) = self.deal_part(id, snap, at)? {
+                return self.run_writes(part, history_base, outcome, at);
+            }
+        }
         let mut state = self.state_document(at)?;
         if let Some((snap, _)) = deal {
             let id = s(snap, "id").unwrap_or("");
@@ -336,9 +342,25 @@ impl<R: Repository> Orchestrator<R> {
         }
         let landing = |e: &Event| landing_period(e, at, fy, &locks);
         let changes = reconcile(&existing, &fresh, &locks, &landing);
+        let versions: HashMap<String, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.clone(), *v)).collect();
+        // why a changed deal produced no line
+        let skipped = match (&scope, deal) {
+            (RunScope::Deal(id), Some(_)) => skipped_reasons(id, &computed, &calc),
+            _ => Vec::new(),
+        };
+        self.run_writes(RunPart { changes, versions, skipped }, history_base, outcome, at)
+    }
 
-        // writes: events (version-checked), clawbacks, history rows
-        let versions: HashMap<&str, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.as_str(), *v)).collect();
+    /// The writes and report of a run's change set: events (version-checked), clawbacks,
+    /// history rows numbered from `history_base`.
+    fn run_writes(
+        &self,
+        part: RunPart,
+        history_base: usize,
+        outcome: Outcome,
+        at: NaiveDate,
+    ) -> Result<(Vec<Write>, RunReport)> {
+        let RunPart { changes, versions, skipped } = part;
         let mut writes = Vec::new();
         let mut hist_n = 0usize;
         let mut history = |key: &str,
@@ -389,20 +411,6 @@ impl<R: Repository> Orchestrator<R> {
             writes.push(event_write(cb, Some(0))?);
             writes.push(history(&cb.idempotency_key, "clawback", None, Some(cb.amount), cb.deal_id.as_deref())?);
         }
-        // why a changed deal produced no line
-        let mut skipped = Vec::new();
-        if let (RunScope::Deal(id), Some(_)) = (&scope, deal) {
-            if !computed.iter().any(|e| e.deal_id.as_deref() == Some(id.as_str())) {
-                let reasons: BTreeSet<&str> = calc
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.deal_id.as_deref() == Some(id.as_str()))
-                    .map(|d| d.code)
-                    .filter(|c| matches!(*c, "rep_not_assigned" | "ghost_owner" | "no_matching_plan"))
-                    .collect();
-                skipped = reasons.into_iter().map(str::to_string).collect();
-            }
-        }
         let report = RunReport {
             outcome,
             events_written: changes.written.len(),
@@ -422,6 +430,12 @@ impl<R: Repository> Orchestrator<R> {
     /// corrections per key; the clawback windows of the stored rules and the deals'
     /// `cancelledAt` (SPEC §18.10); `at` as the run's date.
     pub(super) fn locks(&self, stored: &[(Event, u64)], at: NaiveDate) -> Result<Locks> {
+        self.locks_of(&mut stored.iter().map(|(e, _)| e), at)
+    }
+
+    /// [`Self::locks`] with the corrections of the given events (the stored events, or at least
+    /// their clawbacks and true-ups).
+    pub(super) fn locks_of(&self, stored: &mut dyn Iterator<Item = &Event>, at: NaiveDate) -> Result<Locks> {
         let mut locks = Locks { today: Some(at), ..Locks::default() };
         for b in self.repo.list(Collection::Batches, &Query::all())? {
             if s(&b.doc, "status").is_some_and(|st| st != "DRAFT") {
@@ -441,7 +455,8 @@ impl<R: Repository> Orchestrator<R> {
                 }
             }
         }
-        for d in self.docs(Collection::Deals)? {
+        self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
+            let d = &r.doc;
             let cancelled = d["fields"].get("cancelledAt").and_then(Value::as_str).and_then(|t| parse_date(t, true));
             let id = match d.get("id") {
                 Some(Value::String(t)) => Some(t.clone()),
@@ -451,7 +466,8 @@ impl<R: Repository> Orchestrator<R> {
             if let (Some(id), Some(c)) = (id, cancelled) {
                 locks.cancelled_at.insert(id, c);
             }
-        }
+            Ok(())
+        })?;
         for st in self.repo.list(Collection::Statements, &Query::all())? {
             if st.doc["status"] == "approved" {
                 if let (Some(r), Some(p)) = (s(&st.doc, "repId"), s(&st.doc, "period")) {
@@ -466,7 +482,7 @@ impl<R: Repository> Orchestrator<R> {
             .filter(|r| r.doc["status"] == "approved")
             .map(|r| r.id)
             .collect();
-        for (e, _) in stored {
+        for e in stored {
             let counts = match e.execution_phase.as_str() {
                 "clawback" => true,
                 "true_up" => e.true_up_id.as_ref().is_some_and(|t| approved_calls.contains(t)),
@@ -520,8 +536,34 @@ impl RunReport {
     }
 }
 
+/// What a run's calculation and reconcile produced, before its writes.
+pub(super) struct RunPart {
+    /// The change set.
+    pub changes: ChangeSet,
+    /// Stored versions by key (at least of every key the change set writes that is stored).
+    pub versions: HashMap<String, u64>,
+    /// Why the run's deal produced no line.
+    pub skipped: Vec<String>,
+}
+
+/// Why a changed deal produced no line (`computed`: the run's computed events, at least those
+/// of the deal).
+pub(super) fn skipped_reasons(id: &str, computed: &[Event], calc: &crate::calc::Calculation) -> Vec<String> {
+    if computed.iter().any(|e| e.deal_id.as_deref() == Some(id)) {
+        return Vec::new();
+    }
+    let reasons: BTreeSet<&str> = calc
+        .diagnostics
+        .iter()
+        .filter(|d| d.deal_id.as_deref() == Some(id))
+        .map(|d| d.code)
+        .filter(|c| matches!(*c, "rep_not_assigned" | "ghost_owner" | "no_matching_plan"))
+        .collect();
+    reasons.into_iter().map(str::to_string).collect()
+}
+
 /// Lines the calculation owns (not true-ups or clawbacks).
-fn is_calculated(e: &Event) -> bool {
+pub(super) fn is_calculated(e: &Event) -> bool {
     matches!(e.execution_phase.as_str(), "per_deal" | "periodic" | "cascade")
 }
 
@@ -550,7 +592,8 @@ pub(super) fn landing_period(e: &Event, at: NaiveDate, fy: u32, locks: &Locks) -
 }
 
 pub(super) fn parse_event(doc: &Value) -> Result<Event> {
-    serde_json::from_value(doc.clone()).map_err(internal)
+    // read from the borrowed document, not from a copy of it (issue #9)
+    <Event as serde::Deserialize>::deserialize(doc).map_err(internal)
 }
 
 /// Numbers and writes the history rows of one workflow's event mutations outside a run (SPEC
