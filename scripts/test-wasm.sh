@@ -35,8 +35,11 @@ WASM_PROFILE=(CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true
 # 621 KiB now (tried: opt-level z 615 KiB and ~35 % slower; Debian's wasm-opt 108 -Oz breaks or
 # grows the module). So the browser page gets its own module: compcode-wasm's `preview` feature
 # (the page's operations only, ~290 KiB), held to issue #6's 500 KiB; the full npm module has a
-# budget of 640 KiB so that growth stays visible.
-MAX_GZIP_KIB=640
+# budget so that growth stays visible. It was 640 KiB until issue #9's second round added the
+# typed trace steps with their JSON writers, the lazy simulate view (a second renderer, serialized
+# to text and to values) and the incremental deal runs: 626 → 660 KiB, for 2× faster simulate
+# answers in the module itself. Now 680 KiB: the next growth must again be a decision.
+MAX_GZIP_KIB=680
 PREVIEW_MAX_GZIP_KIB=500
 
 step() { printf '\n==> %s\n' "$*"; }
