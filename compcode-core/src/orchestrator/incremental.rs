@@ -27,9 +27,11 @@
 //! whose rep the first step did not see (a store whose `dealId` index misses it) makes the run
 //! fall back to the full calculation.
 //!
-//! Differences only on a store that a full run could not read at all: a stored deal or event that
-//! no longer validates or parses, or a currency conflict in another rep's group, fails every full
-//! run; a deal run that does not read it now succeeds.
+//! A run whose document or calculation fails (an invalid snapshot, a currency conflict) is run
+//! again in full, so it fails with the full run's error (whose paths count every stored deal).
+//! Differences only on a store that a full run could not read at all: a stored deal that no
+//! longer validates, an event that no longer parses, or a currency conflict in another rep's group
+//! fails every full run; a deal run that does not read it succeeds.
 
 use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
 use super::{s, Orchestrator};
@@ -47,8 +49,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 impl<R: Repository> Orchestrator<R> {
     /// The change set of a deal run on the deals and stored events it can change (see the module
-    /// docs); `None` when the store's `dealId` index missed one of the deal's events (the caller
-    /// then calculates everything).
+    /// docs); `None` when the store's `dealId` index missed one of the deal's events, or the
+    /// restricted document or calculation failed (the caller then calculates everything).
     pub(super) fn deal_part(&self, id: &str, snap: &Value, at: NaiveDate) -> Result<Option<RunPart>> {
         // 1. the reps of the deal's stored per_deal events and the reps the snapshot may credit
         let mut stored_deal_lines: Vec<[String; 5]> = Vec::new();
@@ -124,9 +126,11 @@ impl<R: Repository> Orchestrator<R> {
         })?;
         deals.push(snap.clone());
         state["deals"] = Value::Array(deals);
-        let doc = read_document(&state)?;
+        // a document or calculation that fails (an invalid snapshot, say) fails as the full run
+        // does: with its error, whose paths count every stored deal
+        let Ok(doc) = read_document(&state) else { return Ok(None) };
         let fy = doc.settings.fiscal_year_start_month;
-        let calc = calculate(&doc)?;
+        let Ok(calc) = calculate(&doc) else { return Ok(None) };
 
         // 3. the scope: the groups of the deal's lines, stored and computed
         let mut scope = DealScope::new(id, fy);
