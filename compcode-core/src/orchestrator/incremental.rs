@@ -6,33 +6,41 @@
 //! deal's periods; the cascade lines whose source rep is one of them over those periods; the
 //! Spark override lines of the deal. Every one of these lines is a function of its reps' credited
 //! deals only (per_deal and periodic groups are per credited rep; a cascade's base is its source
-//! rep's own non-cascade lines or credited deals; a Spark override reads its own deal), plus the
-//! workspace records that are always read whole (settings, reps, plans, assignments, quotas,
-//! overrides, draws, FX rates).
+//! rep's own non-cascade lines or credited deals; a Spark override reads its own deal), of the
+//! assignments, quotas and overrides of its reps and of the managers it pays, and of the records
+//! read whole (settings, reps, plans, draws, FX rates).
 //!
 //! So a deal run:
 //! 1. reads the reps of the deal's stored per_deal events (the `dealId` index) and the reps the
 //!    new snapshot may credit (its credits' `repId`, `ownerRepId`, a rep with its `ownerCrmId`, a
-//!    rep with its `ownerEmail`, case-insensitively) — a superset of the reps of its groups;
-//! 2. builds the calculation document with only the stored deals that may credit one of those
-//!    reps (by the same superset test, so every deal that does credit one is kept; a deal kept
-//!    needlessly only adds lines outside the scope) and the run's snapshot;
+//!    rep with its `ownerEmail`, case-insensitively) — a superset of the reps of its groups — and
+//!    the "receivers": those reps and every manager up to 64 levels above them;
+//! 2. builds the calculation document with every rep, the assignments, quotas and overrides of the
+//!    receivers, the stored deals that may credit one of the reps (by the same superset test, so
+//!    every deal that does credit one is kept; a deal kept needlessly only adds lines outside the
+//!    scope) and, when every rule dates its lines by `closeDate` (no `creditDateField`, payout
+//!    schedule or rate table), that close inside the widest period around the deal's dates (see
+//!    [`date_window`]), and the run's snapshot;
 //! 3. calculates, keeps the computed lines of the scope (the same test as a full run), and scans
-//!    the stored events by reference, parsing only those of the scope plus the clawbacks and
-//!    true-ups (the corrections of the locks).
+//!    the stored events of the receivers (the `repId` index) by reference, parsing only those of
+//!    the scope — without their traces; the changed keys' traces are fetched by key afterwards —
+//!    plus the clawbacks and true-ups (the corrections of the locks).
 //!
-//! The output — events written, history rows, audit entries, the counters — is the full
-//! calculation's: `tests::incremental_deal_runs_match_full_runs` runs random upserts, deletions
-//! and reversals both ways and compares every stored record. A stored per_deal event of the deal
-//! whose rep the first step did not see (a store whose `dealId` index misses it) makes the run
-//! fall back to the full calculation.
+//! The output — events written, history rows, audit entries, the counters, the change set — is
+//! the full calculation's: `tests::incremental_deal_runs_match_full_runs` runs random upserts,
+//! deletions, reversals, statement approvals and payments both ways (`Orchestrator::exhaustive`)
+//! and compares every stored record and report. A stored per_deal event of the deal whose rep
+//! the first step did not see (a store whose `dealId` index misses it) makes the run fall back to
+//! the full calculation.
 //!
-//! Differences only on a store that a full run could not read at all: a stored deal or event that
-//! no longer validates or parses, or a currency conflict in another rep's group, fails every full
-//! run; a deal run that does not read it now succeeds.
+//! A run whose document or calculation fails (an invalid snapshot, a currency conflict) is run
+//! again in full, so it fails with the full run's error (whose paths count every stored deal).
+//! Differences only on a store that a full run could not read at all: a stored deal that no
+//! longer validates, an event that no longer parses, or a currency conflict in another rep's group
+//! fails every full run; a deal run that does not read it succeeds.
 
 use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_reasons, RunPart};
-use super::{s, Orchestrator};
+use super::{plan_for_calc, s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
 use crate::ledger::{attach_trace, reconcile, untraced_events, ChangeSet, Event};
@@ -42,13 +50,13 @@ use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
 use chrono::NaiveDate;
 use serde::de::value::MapDeserializer;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 impl<R: Repository> Orchestrator<R> {
     /// The change set of a deal run on the deals and stored events it can change (see the module
-    /// docs); `None` when the store's `dealId` index missed one of the deal's events (the caller
-    /// then calculates everything).
+    /// docs); `None` when the store's `dealId` index missed one of the deal's events, or the
+    /// restricted document or calculation failed (the caller then calculates everything).
     pub(super) fn deal_part(&self, id: &str, snap: &Value, at: NaiveDate) -> Result<Option<RunPart>> {
         // 1. the reps of the deal's stored per_deal events and the reps the snapshot may credit
         let mut stored_deal_lines: Vec<[String; 5]> = Vec::new();
@@ -102,10 +110,13 @@ impl<R: Repository> Orchestrator<R> {
 
         // 2. the calculation document of the deals that may credit them (and, in a workspace
         // whose lines are all dated by `closeDate`, close in the scope's periods), and the run's
-        // snapshot
-        let mut state = self.state_document_where(at, None)?;
+        // snapshot; every rep, the assignments, quotas and overrides of the receivers only
+        let mut state = self.deal_document(at, rep_docs, &|rec| match rec.get("repId").and_then(id_text) {
+            Some(r) => receivers.contains(&r),
+            None => true,
+        })?;
         // the settings and the rules, read alone (no reps, no deals: cheap)
-        let rules_only = serde_json::json!({"asOf": state["asOf"], "settings": state["settings"],
+        let rules_only = json!({"asOf": state["asOf"], "settings": state["settings"],
                                             "plans": state["plans"], "reps": [], "deals": []});
         let dates =
             stored_deal_lines.iter().map(|l| l[4].as_str()).chain(snap.get("closeDate").and_then(Value::as_str));
@@ -124,9 +135,11 @@ impl<R: Repository> Orchestrator<R> {
         })?;
         deals.push(snap.clone());
         state["deals"] = Value::Array(deals);
-        let doc = read_document(&state)?;
+        // a document or calculation that fails (an invalid snapshot, say) fails as the full run
+        // does: with its error, whose paths count every stored deal
+        let Ok(doc) = read_document(&state) else { return Ok(None) };
         let fy = doc.settings.fiscal_year_start_month;
-        let calc = calculate(&doc)?;
+        let Ok(calc) = calculate(&doc) else { return Ok(None) };
 
         // 3. the scope: the groups of the deal's lines, stored and computed
         let mut scope = DealScope::new(id, fy);
@@ -209,6 +222,41 @@ impl<R: Repository> Orchestrator<R> {
         self.attach_stored_traces(&mut changes)?;
         let skipped = skipped_reasons(id, &fresh, &calc);
         Ok(Some(RunPart { changes, versions, skipped }))
+    }
+
+    /// The calculation document of a deal run, without deals: the workspace as
+    /// [`Self::state_document`] reads it, with every rep (`reps`) but only the assignments, quotas
+    /// and rep overrides that `keep` accepts (the others are never copied).
+    fn deal_document(&self, at: NaiveDate, reps: Vec<Value>, keep: &dyn Fn(&Value) -> bool) -> Result<Value> {
+        let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
+        let (settings, draws, fx) = crate::draws::split_workspace_settings(&settings);
+        let plans: Vec<Value> = self.docs(Collection::Plans)?.into_iter().map(plan_for_calc).collect();
+        let mut doc = json!({"asOf": at.to_string()});
+        doc["settings"] = settings;
+        doc["reps"] = Value::Array(reps);
+        doc["plans"] = Value::Array(plans);
+        for (key, c) in [
+            ("assignments", Collection::Assignments),
+            ("quotas", Collection::Quotas),
+            ("repOverrides", Collection::Overrides),
+        ] {
+            let mut list = Vec::new();
+            self.repo.scan(c, &Query::all(), &mut |r| {
+                if keep(&r.doc) {
+                    list.push(r.doc.clone());
+                }
+                Ok(())
+            })?;
+            doc[key] = Value::Array(list);
+        }
+        doc["deals"] = json!([]);
+        if let Some(d) = draws {
+            doc["draws"] = d;
+        }
+        if let Some(f) = fx {
+            doc["fxRates"] = f;
+        }
+        Ok(doc)
     }
 
     /// Gives the stored events of a change set (read without their traces) their stored traces:

@@ -186,21 +186,6 @@ impl<R: Repository> Orchestrator<R> {
 
     /// The calculation document of the stored state as of `at` (SPEC §0.1).
     pub fn state_document(&self, at: NaiveDate) -> Result<Value> {
-        self.state_document_where(at, Some(&|_| true))
-    }
-
-    /// [`Self::state_document`] with only the deals `keep` accepts (copied from the store; the
-    /// others are never copied); no deal without `keep`.
-    fn state_document_where(&self, at: NaiveDate, keep: Option<&dyn Fn(&Value) -> bool>) -> Result<Value> {
-        let mut deals = Vec::new();
-        if let Some(keep) = keep {
-            self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
-                if keep(&r.doc) {
-                    deals.push(r.doc.clone());
-                }
-                Ok(())
-            })?;
-        }
         let settings = self.repo.get(Collection::Settings, "settings")?.map(|r| r.doc).unwrap_or(json!({}));
         let (settings, draws, fx) = crate::draws::split_workspace_settings(&settings);
         let plans: Vec<Value> = self.docs(Collection::Plans)?.into_iter().map(plan_for_calc).collect();
@@ -212,7 +197,7 @@ impl<R: Repository> Orchestrator<R> {
         doc["assignments"] = Value::Array(self.docs(Collection::Assignments)?);
         doc["quotas"] = Value::Array(self.docs(Collection::Quotas)?);
         doc["repOverrides"] = Value::Array(self.docs(Collection::Overrides)?);
-        doc["deals"] = Value::Array(deals);
+        doc["deals"] = Value::Array(self.docs(Collection::Deals)?);
         if let Some(d) = draws {
             doc["draws"] = d;
         }

@@ -505,8 +505,16 @@ impl RunReport {
     /// The owner changed when the credited reps of the old and new snapshot differ.
     fn owner_changed<R: Repository>(&self, old: &Option<Value>, new: &Value, o: &Orchestrator<R>) -> Result<bool> {
         let Some(old) = old else { return Ok(false) };
+        // the reps are listed once, and only for an owner named by CRM id or email (issue #9)
+        let listed: std::cell::OnceCell<Vec<Value>> = std::cell::OnceCell::new();
         let who = |d: &Value| -> Result<BTreeSet<String>> {
-            let reps = o.docs(Collection::Reps)?;
+            let reps = || -> Result<&Vec<Value>> {
+                if let Some(r) = listed.get() {
+                    return Ok(r);
+                }
+                let all = o.docs(Collection::Reps)?;
+                Ok(listed.get_or_init(|| all))
+            };
             let mut out = BTreeSet::new();
             if let Some(cs) = d.get("credits").and_then(Value::as_array).filter(|c| !c.is_empty()) {
                 out.extend(cs.iter().filter_map(|c| s(c, "repId")).map(str::to_string));
@@ -514,7 +522,8 @@ impl RunReport {
                 out.insert(r.to_string());
             } else if let Some(c) = s(d, "ownerCrmId") {
                 out.extend(
-                    reps.iter()
+                    reps()?
+                        .iter()
                         .filter(|r| r["crmIds"].as_array().is_some_and(|a| a.iter().any(|x| x == c)))
                         .filter_map(|r| s(r, "id"))
                         .map(str::to_string)
@@ -523,7 +532,8 @@ impl RunReport {
             } else if let Some(e) = s(d, "ownerEmail") {
                 let e = e.to_lowercase();
                 out.extend(
-                    reps.iter()
+                    reps()?
+                        .iter()
                         .filter(|r| s(r, "email").is_some_and(|m| m.to_lowercase() == e))
                         .filter_map(|r| s(r, "id"))
                         .map(str::to_string)

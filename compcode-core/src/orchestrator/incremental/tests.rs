@@ -295,3 +295,33 @@ fn deal_leaving_a_quarter_recalculates_the_old_group() {
     let d2 = full.repo().get(Collection::Events, r#"["D2","a","ae","Attainment"]"#).unwrap().unwrap();
     assert_eq!(d2.doc["amount"], "1500.00"); // 30,000 × 5 %, alone in Q1 now
 }
+
+/// An invalid snapshot fails with the full run's error: its path counts every stored deal.
+#[test]
+fn invalid_snapshot_fails_like_the_full_run() {
+    let mut fast = setup(false, false);
+    let mut full = setup(false, false);
+    full.exhaustive = true;
+    let at = day(10, 1);
+    for n in 0..5u8 {
+        let op = Op::Upsert {
+            deal: n,
+            owner: n % 3,
+            won: true,
+            amount: 10,
+            month: 2,
+            day: 3,
+            emea: false,
+            cancelled: false,
+        };
+        apply(&mut fast, &op, at);
+        apply(&mut full, &op, at);
+    }
+    let bad =
+        json!({"id": "D7", "stage": "closed_won", "amount": "oops", "closeDate": "2026-02-30", "ownerRepId": "a"});
+    let a = fast.upsert_deal(&Actor::System, bad.clone(), at).unwrap_err();
+    let b = full.upsert_deal(&Actor::System, bad, at).unwrap_err();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    assert!(format!("{a:?}").contains("deals[5]"), "{a:?}");
+    assert!(contents(fast.repo()) == contents(full.repo()));
+}
