@@ -152,12 +152,12 @@ pub enum Step {
 
 const REFUND_NOTE: &str = "priced as a sale of its size, then negated";
 
-/// A decimal written as its text (with its scale), without an intermediate `String`.
+/// A decimal written as its text (with its scale), from a stack buffer (no `String`).
 struct Dec(Decimal);
 
 impl Serialize for Dec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::decimal::to_text(self.0))
+        s.serialize_str(crate::decimal::DecText::new(self.0).as_str())
     }
 }
 
@@ -166,7 +166,7 @@ struct OptDec(Option<Decimal>);
 impl Serialize for OptDec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Some(d) => s.serialize_str(&crate::decimal::to_text(d)),
+            Some(d) => s.serialize_str(crate::decimal::DecText::new(d).as_str()),
             None => s.serialize_none(),
         }
     }
