@@ -2,10 +2,10 @@
 //! binding (Python, Node, WASM, the CLI) calls. A binding only converts host values to and
 //! from these types and maps [`Error`]s.
 
-use crate::calc::{calculate, Calculation, Line};
+use crate::calc::Line;
 use crate::decimal::{fmt_money, fmt_plain};
 use crate::error::{Error, Issue, Result};
-use crate::model::{CalcDoc, Phase};
+use crate::model::CalcDoc;
 use crate::trace::Trace;
 use crate::validate::{parse_json, read_document};
 use rust_decimal::Decimal;
@@ -336,8 +336,7 @@ fn intern_code(c: &str) -> &'static str {
 
 /// Simulates an already-validated document.
 pub fn simulate_doc(doc: &CalcDoc) -> Result<SimulateResult> {
-    let calc = calculate(doc)?;
-    render(doc, calc)
+    render(doc, crate::view::simulate_view(doc)?)
 }
 
 fn opt_plain(d: Option<Decimal>) -> Option<String> {
@@ -349,42 +348,20 @@ pub fn idempotency_key(doc: &CalcDoc, l: &Line) -> String {
     crate::ledger::line_key(doc, l)
 }
 
-fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
-    // Performance (issue #9): the calculation is consumed, so every line's trace moves into its
-    // event; the per-deal view takes the only copy and the event's strings, and each (deal, rep)
-    // breakdown list is moved (not cloned) into its result.
+/// The owned answer: the view's bookkeeping (per-deal slots, totals, draws; see
+/// [`crate::view`]) with every field written into a `String`. The calculation is consumed, so a
+/// line's trace moves into its event and the per-deal view shares it.
+fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<SimulateResult> {
+    let parts = view.into_parts();
     let dp = doc.settings.currency_precision;
-    // SPEC §20 draws read the lines' earnings, so they are worked out before the lines move
-    let draws = crate::draws::draws_section(doc, &calc)?;
-    // CompCode's per-deal view: one slot per credited (deal, rep), found by index (not by id
-    // strings), ordered by (deal id, rep id) at the end
-    struct View {
-        deal: usize,
-        rep: usize,
-        breakdown: Vec<RuleBreakdown>,
-        total: Decimal,
-    }
-    let mut slot_of: std::collections::HashMap<(usize, usize), usize> =
-        std::collections::HashMap::with_capacity(calc.credited_pairs.len());
-    let mut views: Vec<View> = Vec::with_capacity(calc.credited_pairs.len());
-    for &(deal, rep) in &calc.credited_pairs {
-        slot_of.entry((deal, rep)).or_insert_with(|| {
-            views.push(View { deal, rep, breakdown: Vec::new(), total: Decimal::ZERO });
-            views.len() - 1
-        });
-    }
-    let mut eligible = vec![false; doc.deals.len()];
-    let mut total = Decimal::ZERO;
+    let calc = parts.calc;
     let mut events = Vec::with_capacity(calc.lines.len());
     for mut l in calc.lines {
-        total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
-        let idempotency_key = idempotency_key(doc, &l);
-        let event = Event {
+        events.push(Event {
             deal_id: l.deal.map(|d| doc.deals[d].id.clone()),
             rep_id: doc.reps[l.rep].id.clone(),
             plan_id: doc.plans[l.plan].plan_id.clone(),
             plan_version_id: doc.plans[l.plan].versions[l.version].plan_version_id.clone(),
-            rule_name: std::mem::take(&mut l.rule_name),
             execution_phase: l.phase.as_str(),
             period: l.period.to_string(),
             amount: fmt_money(l.amount, dp),
@@ -398,88 +375,69 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             provisional: l.provisional,
             milestone: l.milestone,
             role: l.role.take(),
-            idempotency_key,
-            trace: Trace::from(std::mem::take(&mut l.trace)),
+            idempotency_key: idempotency_key(doc, &l),
             currency: crate::fx::line_currency(doc, l.plan, l.version),
             installment: l.installment.as_ref().map(|i| {
                 serde_json::json!({"index": i.index, "of": i.count, "percent": fmt_plain(i.percent),
                     "releaseDate": i.release_date.map(|d| d.to_string())})
             }),
             held: l.installment.as_ref().map(|i| i.held),
-        };
-        // the per-deal view repeats the event's strings (cloned, not formatted again) and shares
-        // its trace
-        if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
-            eligible[d] = true;
-            if let Some(&slot) = slot_of.get(&(d, l.rep)) {
-                let view = &mut views[slot];
-                view.total =
-                    view.total.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
-                view.breakdown.push(RuleBreakdown {
-                    rule_name: event.rule_name.clone(),
-                    plan_id: Some(event.plan_id.clone()),
-                    amount: Some(event.amount.clone()),
-                    tier_name: event.tier_name.clone(),
-                    rate_applied: event.rate_applied.clone(),
-                    attainment: event.attainment.clone(),
-                    rule_period: Some(event.period.clone()),
-                    skipped: false,
-                    reason: l.reason,
-                    trace: event.trace.clone(),
-                });
-            }
-        }
-        events.push(event);
-    }
-    for dg in &calc.diagnostics {
-        let (Some(deal), Some(rep), Some(rule)) = (dg.deal, dg.rep, &dg.rule_name) else { continue };
-        if dg.code == "below_floor" {
-            continue; // the zero line itself carries the reason
-        }
-        if let Some(&slot) = slot_of.get(&(deal, rep)) {
-            views[slot].breakdown.push(RuleBreakdown {
-                rule_name: rule.clone(),
-                plan_id: dg.plan_id.clone(),
-                amount: None,
-                tier_name: None,
-                rate_applied: None,
-                attainment: None,
-                rule_period: dg.period.clone(),
-                skipped: true,
-                reason: Some(dg.code),
-                trace: Trace::default(),
-            });
-        }
-    }
-    views.retain(|v| !v.breakdown.is_empty() && in_rep_scope(doc, v.rep));
-    let r = &calc.id_ranks;
-    if r.deals.len() == doc.deals.len() && r.reps.len() == doc.reps.len() {
-        // ranks order like ids (ids are unique): no string comparisons
-        views.sort_unstable_by_key(|v| (r.deals[v.deal], r.reps[v.rep]));
-    } else {
-        views.sort_unstable_by(|a, b| {
-            (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
-                .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+            rule_name: std::mem::take(&mut l.rule_name),
+            trace: Trace::from(std::mem::take(&mut l.trace)),
         });
     }
-    let results = views
-        .into_iter()
-        .map(|v| {
-            let deal = &doc.deals[v.deal];
-            let rb = v.breakdown;
-            let paid = rb.iter().find(|b| !b.skipped);
+    // CompCode's per-deal view repeats its lines' event strings (cloned, not formatted again)
+    // and shares their traces
+    let results = parts
+        .slots
+        .iter()
+        .map(|slot| {
+            let deal = &doc.deals[slot.deal];
+            let mut rb: Vec<RuleBreakdown> = slot
+                .lines
+                .iter()
+                .map(|&i| {
+                    let e = &events[i as usize];
+                    RuleBreakdown {
+                        rule_name: e.rule_name.clone(),
+                        plan_id: Some(e.plan_id.clone()),
+                        amount: Some(e.amount.clone()),
+                        tier_name: e.tier_name.clone(),
+                        rate_applied: e.rate_applied.clone(),
+                        attainment: e.attainment.clone(),
+                        rule_period: Some(e.period.clone()),
+                        skipped: false,
+                        reason: e.reason,
+                        trace: e.trace.clone(),
+                    }
+                })
+                .collect();
+            rb.extend(slot.skips.iter().map(|&i| {
+                let dg = &calc.diagnostics[i as usize];
+                RuleBreakdown {
+                    rule_name: dg.rule_name.clone().unwrap_or_default(),
+                    plan_id: dg.plan_id.clone(),
+                    amount: None,
+                    tier_name: None,
+                    rate_applied: None,
+                    attainment: None,
+                    rule_period: dg.period.clone(),
+                    skipped: true,
+                    reason: Some(dg.code),
+                    trace: Trace::default(),
+                }
+            }));
             DealResult {
                 deal_id: deal.id.clone(),
                 deal_name: deal.name.clone(),
                 deal_amount: deal.amount.map(fmt_plain),
                 deal_stage: deal.stage.clone(),
-                rep_id: doc.reps[v.rep].id.clone(),
-                rep_name: doc.reps[v.rep].name.clone(),
-                period: paid
-                    .and_then(|b| b.rule_period.clone())
-                    .or_else(|| rb.first().and_then(|b| b.rule_period.clone())),
-                eligible: paid.is_some(),
-                commission_total: fmt_money(v.total, dp),
+                rep_id: doc.reps[slot.rep].id.clone(),
+                rep_name: doc.reps[slot.rep].name.clone(),
+                // the first paid line's period, else the first skip's (lines come first)
+                period: rb.first().and_then(|b| b.rule_period.clone()),
+                eligible: !slot.lines.is_empty(),
+                commission_total: fmt_money(slot.total, dp),
                 rule_breakdown: rb,
             }
         })
@@ -511,20 +469,19 @@ fn render(doc: &CalcDoc, calc: Calculation) -> Result<SimulateResult> {
             message: d.message,
         })
         .collect();
-    let assigned_reps = assigned_reps(doc);
     Ok(SimulateResult {
         mode: "simulate",
         as_of: doc.as_of.to_string(),
         period: doc.scope.period.map_or_else(|| "all".to_string(), |p| p.to_string()),
         total_deals: calc.total_deals,
-        eligible_deals: eligible.iter().filter(|e| **e).count(),
-        total_commission: fmt_money(total, dp),
-        assigned_reps,
+        eligible_deals: parts.eligible_deals,
+        total_commission: fmt_money(parts.total, dp),
+        assigned_reps: assigned_reps(doc),
         events,
         results,
         quotas,
         diagnostics,
-        draws,
+        draws: parts.draws,
     })
 }
 

@@ -41,12 +41,24 @@ use std::borrow::Cow;
 
 /// One (deal, rep) entry of the per-deal view: its lines and its skip diagnostics, by index.
 #[derive(Debug, Clone, PartialEq)]
-struct DealSlot {
-    deal: usize,
-    rep: usize,
-    lines: Vec<u32>,
-    skips: Vec<u32>,
-    total: Decimal,
+pub(crate) struct DealSlot {
+    pub deal: usize,
+    pub rep: usize,
+    /// Indices into the calculation's lines (its per_deal lines for this deal and rep).
+    pub lines: Vec<u32>,
+    /// Indices into the calculation's diagnostics (the rules that skipped the deal for the rep).
+    pub skips: Vec<u32>,
+    /// Σ of the lines.
+    pub total: Decimal,
+}
+
+/// A view taken apart, for [`crate::api::simulate_doc`]'s owned answer.
+pub(crate) struct Parts {
+    pub calc: Calculation,
+    pub slots: Vec<DealSlot>,
+    pub eligible_deals: usize,
+    pub total: Decimal,
+    pub draws: Vec<crate::draws::DrawPeriod>,
 }
 
 /// The simulate answer, written out only when serialized (see the module docs).
@@ -158,6 +170,12 @@ impl<'d> SimulateView<'d> {
         Ok(SimulateView { doc, calc, slots, eligible_deals, total, draws })
     }
 
+    /// The view's pieces, the calculation by value.
+    pub(crate) fn into_parts(self) -> Parts {
+        let SimulateView { calc, slots, eligible_deals, total, draws, .. } = self;
+        Parts { calc, slots, eligible_deals, total, draws }
+    }
+
     /// The calculation behind the view.
     pub fn calculation(&self) -> &Calculation {
         &self.calc
@@ -218,19 +236,18 @@ impl Serialize for Steps<'_> {
 }
 
 /// A list written item by item from a closure over indices.
-struct Each<'a, F: Fn(usize) -> T, T: Serialize> {
+struct Each<F> {
     n: usize,
     item: F,
-    _t: std::marker::PhantomData<&'a T>,
 }
 
-impl<'a, F: Fn(usize) -> T, T: Serialize> Each<'a, F, T> {
+impl<F> Each<F> {
     fn new(n: usize, item: F) -> Self {
-        Each { n, item, _t: std::marker::PhantomData }
+        Each { n, item }
     }
 }
 
-impl<F: Fn(usize) -> T, T: Serialize> Serialize for Each<'_, F, T> {
+impl<F: Fn(usize) -> T, T: Serialize> Serialize for Each<F> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.n))?;
         for i in 0..self.n {
