@@ -415,15 +415,15 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             rb.extend(slot.skips.iter().map(|&i| {
                 let dg = &calc.diagnostics[i as usize];
                 RuleBreakdown {
-                    rule_name: dg.rule_name.clone().unwrap_or_default(),
-                    plan_id: dg.plan_id.clone(),
+                    rule_name: dg.rule_name(doc).unwrap_or_default().to_string(),
+                    plan_id: dg.plan_id(doc).map(str::to_string),
                     amount: None,
                     tier_name: None,
                     rate_applied: None,
                     attainment: None,
-                    rule_period: dg.period.clone(),
+                    rule_period: dg.period_text(),
                     skipped: true,
-                    reason: Some(dg.code),
+                    reason: Some(dg.code()),
                     trace: Trace::default(),
                 }
             }));
@@ -456,19 +456,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             attainment: fmt_plain(q.current_value.checked_div(q.target).unwrap_or_default()),
         })
         .collect();
-    let diagnostics = calc
-        .diagnostics
-        .into_iter()
-        .map(|d| DiagnosticOut {
-            code: d.code,
-            deal_id: d.deal_id,
-            rep_id: d.rep_id,
-            plan_id: d.plan_id,
-            rule_name: d.rule_name,
-            period: d.period,
-            message: d.message,
-        })
-        .collect();
+    let diagnostics = calc.diagnostics.iter().map(|d| d.to_out(doc)).collect();
     Ok(SimulateResult {
         mode: "simulate",
         as_of: doc.as_of.to_string(),

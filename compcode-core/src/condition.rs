@@ -385,6 +385,25 @@ impl Leaf {
             Op::IsNotSet => return LeafOutcome::False,
             _ => {}
         }
+        // text equality without copying the deal's text (the hot path of conditions, issue #9);
+        // the same answers as `read_as` + `eq` below
+        if self.domain == Domain::Text {
+            let text = match &fv {
+                FieldValue::Text(s) => Some(*s),
+                FieldValue::Json(Value::String(s)) => Some(s.as_str()),
+                _ => None,
+            };
+            if let Some(t) = text {
+                let is = |o: &Operand| matches!(o, Operand::Text(x) if x == t);
+                match (&self.op, &self.operand) {
+                    (Op::Equals, o) => return bool_outcome(is(o)),
+                    (Op::NotEquals, o) => return bool_outcome(!is(o)),
+                    (Op::In, Operand::List(l)) => return bool_outcome(l.iter().any(is)),
+                    (Op::NotIn, Operand::List(l)) => return bool_outcome(!l.iter().any(is)),
+                    _ => {}
+                }
+            }
+        }
         let Some(actual) = read_as(&fv, self.domain) else { return LeafOutcome::Unreadable };
         let r = match (&self.op, &self.operand) {
             (Op::IsTrue, _) => actual == Operand::Bool(true),
@@ -496,6 +515,76 @@ pub fn eval_all(conds: &[&[Condition]], deal: &Deal, as_of: NaiveDate) -> CondRe
         }
     }
     res
+}
+
+/// [`eval_all`] without the texts: (all conditions hold, some failed leaf's value was
+/// unreadable) — exactly `(r.pass, !r.unreadable.is_empty())` of `eval_all`'s result, for the hot
+/// path where a failure's description is written later, only if it is read.
+///
+/// ```
+/// use compcode_core::condition::{eval_all, passes};
+/// # use compcode_core::validate::read_document;
+/// # let doc = read_document(&serde_json::json!({
+/// #   "asOf": "2026-04-01",
+/// #   "reps": [{"id": "a", "name": "A"}],
+/// #   "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [
+/// #     {"name": "R", "measure": "amount", "tierBy": "value",
+/// #      "conditions": [{"field": "region", "operator": "equals", "value": "EMEA"}],
+/// #      "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+/// #   "assignments": [{"repId": "a", "planId": "p", "effectiveStart": "2026-01-01"}],
+/// #   "deals": [{"id": "D1", "stage": "Won", "amount": 1000, "closeDate": "2026-02-01", "ownerRepId": "a",
+/// #              "fields": {"region": "APAC"}}]
+/// # })).unwrap();
+/// let rule = &doc.plans[0].versions[0].config.rules[0];
+/// let deal = &doc.deals[0];
+/// let r = eval_all(&[&rule.conditions], deal, doc.as_of);
+/// assert_eq!(r.failed.len(), 1);
+/// assert_eq!(passes(&[&rule.conditions], deal, doc.as_of), (false, false));
+/// ```
+pub fn passes(conds: &[&[Condition]], deal: &Deal, as_of: NaiveDate) -> (bool, bool) {
+    let (mut pass, mut unreadable) = (true, false);
+    for list in conds {
+        for c in list.iter() {
+            let (ok, u) = check_one(c, deal, as_of);
+            pass &= ok;
+            unreadable |= u;
+        }
+    }
+    (pass, unreadable)
+}
+
+/// (holds, unreadable values among the failures `eval_one` would report).
+fn check_one(c: &Condition, deal: &Deal, as_of: NaiveDate) -> (bool, bool) {
+    match c {
+        Condition::Leaf(l) => match l.eval(deal, as_of) {
+            LeafOutcome::True => (true, false),
+            LeafOutcome::False => (false, false),
+            LeafOutcome::Unreadable => (false, true),
+        },
+        Condition::Group { all: true, rules } => {
+            let (mut ok, mut unreadable) = (true, false);
+            for r in rules {
+                let (o, u) = check_one(r, deal, as_of);
+                ok &= o;
+                unreadable |= u;
+            }
+            (ok, unreadable)
+        }
+        Condition::Group { all: false, rules } => {
+            if rules.is_empty() {
+                return (true, false);
+            }
+            let mut unreadable = false;
+            for r in rules {
+                let (o, u) = check_one(r, deal, as_of);
+                if o {
+                    return (true, false); // a passing any-group reports nothing
+                }
+                unreadable |= u;
+            }
+            (false, unreadable)
+        }
+    }
 }
 
 fn eval_one(c: &Condition, deal: &Deal, as_of: NaiveDate, res: &mut CondResult) -> bool {

@@ -147,8 +147,8 @@ impl<'d> SimulateView<'d> {
             }
         }
         for (i, dg) in calc.diagnostics.iter().enumerate() {
-            let (Some(deal), Some(rep), Some(_)) = (dg.deal, dg.rep, &dg.rule_name) else { continue };
-            if dg.code == "below_floor" {
+            let (Some(deal), Some(rep), Some(_)) = (dg.deal(), dg.rep(), dg.rule_name(&doc)) else { continue };
+            if dg.code() == "below_floor" {
                 continue; // the zero line itself carries the reason
             }
             if let Some(s) = find(&first, &next, &slots, deal, rep) {
@@ -328,15 +328,15 @@ impl Serialize for BreakdownOut<'_> {
                 m.serialize_field("trace", &Steps(&l.trace))?;
             }
             (None, Some(dg)) => {
-                m.serialize_field("ruleName", dg.rule_name.as_deref().unwrap_or_default())?;
-                m.serialize_field("planId", &dg.plan_id)?;
+                m.serialize_field("ruleName", dg.rule_name(doc).unwrap_or_default())?;
+                m.serialize_field("planId", &dg.plan_id(doc))?;
                 m.serialize_field("amount", &None::<&str>)?;
                 m.serialize_field("tierName", &None::<&str>)?;
                 m.serialize_field("rateApplied", &None::<&str>)?;
                 m.serialize_field("attainment", &None::<&str>)?;
-                m.serialize_field("rulePeriod", &dg.period)?;
+                m.serialize_field("rulePeriod", &dg.period().map(PeriodText))?;
                 m.serialize_field("skipped", &true)?;
-                m.serialize_field("reason", &Some(dg.code))?;
+                m.serialize_field("reason", &Some(dg.code()))?;
                 m.serialize_field("trace", &Steps(&[]))?;
             }
             (None, None) => return Err(serde::ser::Error::custom("a breakdown without a line or a skip")),
@@ -355,9 +355,9 @@ impl Serialize for DealOut<'_> {
         let (doc, calc, slot) = (&*self.view.doc, &self.view.calc, self.slot);
         let deal = &doc.deals[slot.deal];
         let rep = &doc.reps[slot.rep];
-        let period: Option<Cow<'_, str>> = match slot.lines.first() {
-            Some(&i) => Some(Cow::Owned(calc.lines[i as usize].period.to_string())),
-            None => slot.skips.first().and_then(|&i| calc.diagnostics[i as usize].period.as_deref()).map(Cow::Borrowed),
+        let period: Option<PeriodText> = match slot.lines.first() {
+            Some(&i) => Some(PeriodText(calc.lines[i as usize].period)),
+            None => slot.skips.first().and_then(|&i| calc.diagnostics[i as usize].period()).map(PeriodText),
         };
         let mut m = s.serialize_struct("DealResult", 10)?;
         m.serialize_field("dealId", &deal.id)?;
@@ -405,19 +405,19 @@ impl Serialize for QuotaOut<'_> {
     }
 }
 
-struct DiagnosticView<'a>(&'a Diagnostic);
+struct DiagnosticView<'a>(&'a CalcDoc, &'a Diagnostic);
 
 impl Serialize for DiagnosticView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let d = self.0;
+        let (doc, d) = (self.0, self.1);
         let mut m = s.serialize_struct("DiagnosticOut", 7)?;
-        m.serialize_field("code", d.code)?;
-        m.serialize_field("dealId", &d.deal_id)?;
-        m.serialize_field("repId", &d.rep_id)?;
-        m.serialize_field("planId", &d.plan_id)?;
-        m.serialize_field("ruleName", &d.rule_name)?;
-        m.serialize_field("period", &d.period)?;
-        m.serialize_field("message", &d.message)?;
+        m.serialize_field("code", d.code())?;
+        m.serialize_field("dealId", &d.deal_id(doc))?;
+        m.serialize_field("repId", &d.rep_id(doc))?;
+        m.serialize_field("planId", &d.plan_id(doc))?;
+        m.serialize_field("ruleName", &d.rule_name(doc))?;
+        m.serialize_field("period", &d.period().map(PeriodText))?;
+        m.serialize_field("message", &d.message(doc))?;
         m.end()
     }
 }
@@ -438,7 +438,10 @@ impl Serialize for SimulateView<'_> {
         m.serialize_field("events", &Each::new(calc.lines.len(), |i| EventOut { doc, l: &calc.lines[i] }))?;
         m.serialize_field("results", &Each::new(self.slots.len(), |i| DealOut { view: self, slot: &self.slots[i] }))?;
         m.serialize_field("quotas", &Each::new(calc.quotas.len(), |i| QuotaOut { doc, q: &calc.quotas[i] }))?;
-        m.serialize_field("diagnostics", &Each::new(calc.diagnostics.len(), |i| DiagnosticView(&calc.diagnostics[i])))?;
+        m.serialize_field(
+            "diagnostics",
+            &Each::new(calc.diagnostics.len(), |i| DiagnosticView(doc, &calc.diagnostics[i])),
+        )?;
         if !self.draws.is_empty() {
             m.serialize_field("draws", &self.draws)?;
         }

@@ -1,7 +1,7 @@
 //! Lookups built once per calculation: reps by id / CRM id / email, assignments, rule families
 //! per plan, and resolved quotas (SPEC §3, §5).
 
-use super::{Diagnostic, QuotaUse};
+use super::{At, Detail, Diagnostic, QuotaUse};
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::model::*;
 use crate::period::Period;
@@ -159,20 +159,11 @@ impl<'a> Index<'a> {
                 for c in list {
                     match self.rep(&c.rep_id) {
                         Some(r) => out.push((r, c.split_percent / Decimal::ONE_HUNDRED, c.role.clone())),
-                        None => diags.push(Diagnostic {
-                            code: "ghost_owner",
-                            deal_id: Some(deal.id.clone()),
-                            rep_id: Some(c.rep_id.clone()),
-                            plan_id: None,
-                            rule_name: None,
-                            period: None,
-                            message: format!(
-                                "credit names `{}`, which is no known rep; that credit is skipped",
-                                c.rep_id
-                            ),
-                            deal: Some(di),
-                            rep: None,
-                        }),
+                        None => diags.push(Diagnostic::new(
+                            "ghost_owner",
+                            At { deal: Some(di), ..At::default() },
+                            Detail::GhostCredit(c.rep_id.as_str().into()),
+                        )),
                     }
                 }
             }
@@ -184,20 +175,14 @@ impl<'a> Index<'a> {
                         .clone()
                         .or_else(|| deal.owner_crm_id.clone())
                         .or_else(|| deal.owner_email.clone());
-                    diags.push(Diagnostic {
-                        code: "ghost_owner",
-                        deal_id: Some(deal.id.clone()),
-                        rep_id: None,
-                        plan_id: None,
-                        rule_name: None,
-                        period: None,
-                        message: match who {
+                    diags.push(Diagnostic::new(
+                        "ghost_owner",
+                        At { deal: Some(di), ..At::default() },
+                        super::diag::text(match who {
                             Some(w) => format!("owner `{w}` resolves to no rep; the deal is skipped"),
                             None => "the deal has no owner; it is skipped".into(),
-                        },
-                        deal: Some(di),
-                        rep: None,
-                    });
+                        }),
+                    ));
                 }
             },
         }

@@ -16,6 +16,7 @@
 //! `cascade`).
 
 mod cascade;
+mod diag;
 mod index;
 #[cfg(feature = "parallel")]
 mod parallel;
@@ -24,7 +25,7 @@ mod periodic;
 mod pricing;
 pub mod tiers;
 
-use crate::condition::{deal_field, eval_all, FieldValue};
+use crate::condition::{deal_field, FieldValue};
 use crate::decimal::round_money;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::*;
@@ -37,6 +38,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tiers::Checked;
 
+pub use diag::Diagnostic;
+pub(crate) use diag::{At, Detail, Diags};
 pub use index::Index;
 
 /// One payout line (an event before it is stored).
@@ -86,29 +89,6 @@ pub struct Line {
     pub trace: Vec<Step>,
     /// The installment of a payout schedule this line is (SPEC §20), else `None`.
     pub installment: Option<crate::schedule::InstallmentInfo>,
-}
-
-/// Something the calculation noticed and the host may want to show (skips and their reasons).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Diagnostic {
-    /// Diagnostic code (`rep_not_assigned`, `ghost_owner`, `quota_missing`, …).
-    pub code: &'static str,
-    /// Deal.
-    pub deal_id: Option<String>,
-    /// Rep.
-    pub rep_id: Option<String>,
-    /// Plan.
-    pub plan_id: Option<String>,
-    /// Rule.
-    pub rule_name: Option<String>,
-    /// Period.
-    pub period: Option<String>,
-    /// Explanation.
-    pub message: String,
-    /// The deal's index in the document (the same deal as `deal_id`), when the deal is known.
-    pub deal: Option<usize>,
-    /// The rep's index in the document (the same rep as `rep_id`), when the rep is known.
-    pub rep: Option<usize>,
 }
 
 /// A resolved quota for one (rep, plan, rule, period).
@@ -175,6 +155,8 @@ pub(crate) struct Entry<'a> {
     pub date: NaiveDate,
     pub version: usize,
     pub rule: &'a Rule,
+    /// The rule's index in its plan version.
+    pub rule_ix: usize,
     /// `payoutBase` read from a field, already scaled by the share.
     pub field_base: Option<Decimal>,
     pub role: Option<String>,
@@ -194,57 +176,14 @@ pub(crate) struct Ctx<'a> {
     pub doc: &'a CalcDoc,
     pub ix: Index<'a>,
     pub quotas: index::QuotaMap<'a>,
-    pub diags: Diags<'a>,
+    pub diags: Diags,
     pub trace: bool,
     pub formulas: Formulas,
 }
 
-/// The diagnostics of a calculation.
-pub(crate) struct Diags<'a> {
-    doc: &'a CalcDoc,
-    pub list: Vec<Diagnostic>,
-}
-
-impl Diags<'_> {
-    #[allow(clippy::too_many_arguments)]
-    pub fn add(
-        &mut self,
-        code: &'static str,
-        deal: Option<usize>,
-        rep: Option<usize>,
-        plan: Option<usize>,
-        rule: Option<&str>,
-        period: Option<Period>,
-        message: String,
-    ) {
-        let doc = self.doc;
-        self.list.push(Diagnostic {
-            code,
-            deal_id: deal.map(|d| doc.deals[d].id.clone()),
-            rep_id: rep.map(|r| doc.reps[r].id.clone()),
-            plan_id: plan.map(|p| doc.plans[p].plan_id.clone()),
-            rule_name: rule.map(str::to_string),
-            period: period.map(|p| p.to_string()),
-            message,
-            deal,
-            rep,
-        });
-    }
-}
-
 impl<'a> Ctx<'a> {
-    #[allow(clippy::too_many_arguments)]
-    pub fn diag(
-        &mut self,
-        code: &'static str,
-        deal: Option<usize>,
-        rep: Option<usize>,
-        plan: Option<usize>,
-        rule: Option<&str>,
-        period: Option<Period>,
-        message: String,
-    ) {
-        self.diags.add(code, deal, rep, plan, rule, period, message);
+    pub fn diag(&mut self, code: &'static str, at: At, detail: Detail) {
+        self.diags.add(code, at, detail);
     }
 
     pub fn round(&self, d: Decimal) -> Decimal {
@@ -402,7 +341,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         doc,
         ix,
         quotas: BTreeMap::new(),
-        diags: Diags { doc, list: Vec::new() },
+        diags: Diags::default(),
         trace: doc.options.trace,
         formulas: compile_formulas(doc),
     };
@@ -493,8 +432,9 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
     // equal diagnostics are identical (Ord over every field), so an unstable sort gives the same list
-    diagnostics.sort_unstable_by(|a, b| ranks.diag_cmp(a, b));
-    diagnostics.dedup();
+    let order = |a: &Diagnostic, b: &Diagnostic| diag::cmp(doc, &ranks.deals, &ranks.reps, &ranks.plans, a, b);
+    diagnostics.sort_unstable_by(order);
+    diagnostics.dedup_by(|a, b| order(a, b) == std::cmp::Ordering::Equal);
     quotas.sort_by(|a, b| {
         (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
             &doc.reps[b.rep].id,
@@ -550,28 +490,6 @@ impl Ranks {
                 names
             },
         }
-    }
-
-    /// Orders exactly like `Diagnostic`'s `Ord` (every field in turn), but compares a deal or rep
-    /// known by index through its rank instead of its id string.
-    fn diag_cmp(&self, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
-        let deal = match (a.deal, b.deal) {
-            (Some(x), Some(y)) => self.deals[x].cmp(&self.deals[y]),
-            _ => a.deal_id.cmp(&b.deal_id),
-        };
-        let rep = || match (a.rep, b.rep) {
-            (Some(x), Some(y)) => self.reps[x].cmp(&self.reps[y]),
-            _ => a.rep_id.cmp(&b.rep_id),
-        };
-        a.code
-            .cmp(b.code)
-            .then(deal)
-            .then_with(rep)
-            .then_with(|| a.plan_id.cmp(&b.plan_id))
-            .then_with(|| a.rule_name.cmp(&b.rule_name))
-            .then_with(|| a.period.cmp(&b.period))
-            .then_with(|| a.message.cmp(&b.message))
-            .then_with(|| (a.deal, a.rep).cmp(&(b.deal, b.rep)))
     }
 
     /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
@@ -698,12 +616,8 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
         if deal.deleted {
             ctx.diags.add(
                 "deleted",
-                Some(di),
-                None,
-                None,
-                None,
-                None,
-                "the deal is deleted and is not calculated".into(),
+                At { deal: Some(di), rep: None, plan: None, rule: None, period: None },
+                diag::text("the deal is deleted and is not calculated"),
             );
             continue;
         }
@@ -714,12 +628,8 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
             if plans.is_empty() {
                 ctx.diags.add(
                     "rep_not_assigned",
-                    Some(di),
-                    Some(rep),
-                    None,
-                    None,
-                    None,
-                    format!("rep `{}` is assigned to no plan", doc.reps[rep].id),
+                    At { deal: Some(di), rep: Some(rep), plan: None, rule: None, period: None },
+                    Detail::RepNoPlan,
                 );
                 continue;
             }
@@ -745,22 +655,26 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         if missing_date {
                             ctx.diags.add(
                                 "credit_date_missing",
-                                Some(di),
-                                Some(rep),
-                                Some(plan),
-                                Some(rule_name),
-                                None,
-                                "the deal has no readable credit date for this rule".into(),
+                                At {
+                                    deal: Some(di),
+                                    rep: Some(rep),
+                                    plan: Some(plan),
+                                    rule: family.first().copied(),
+                                    period: None,
+                                },
+                                diag::text("the deal has no readable credit date for this rule"),
                             );
                         } else {
                             ctx.diags.add(
                                 "no_matching_plan",
-                                Some(di),
-                                Some(rep),
-                                Some(plan),
-                                Some(rule_name),
-                                None,
-                                "no active version of the plan is in force on the deal's credit date".into(),
+                                At {
+                                    deal: Some(di),
+                                    rep: Some(rep),
+                                    plan: Some(plan),
+                                    rule: family.first().copied(),
+                                    period: None,
+                                },
+                                diag::text("no active version of the plan is in force on the deal's credit date"),
                             );
                         }
                         continue;
@@ -772,12 +686,14 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     if date > doc.as_of {
                         ctx.diags.add(
                             "future_credit_date",
-                            Some(di),
-                            Some(rep),
-                            Some(plan),
-                            Some(rule_name),
-                            Some(period),
-                            format!("credit date {date} is after asOf {}", doc.as_of),
+                            At {
+                                deal: Some(di),
+                                rep: Some(rep),
+                                plan: Some(plan),
+                                rule: Some((vi, ri)),
+                                period: Some(period),
+                            },
+                            Detail::Future(date),
                         );
                         continue;
                     }
@@ -789,49 +705,57 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     if rule.require_won && !is_won(deal, &doc.settings) {
                         ctx.diags.add(
                             "not_won",
-                            Some(di),
-                            Some(rep),
-                            Some(plan),
-                            Some(rule_name),
-                            Some(period),
-                            format!("stage {:?} is not a won stage", deal.stage.as_deref().unwrap_or("")),
+                            At {
+                                deal: Some(di),
+                                rep: Some(rep),
+                                plan: Some(plan),
+                                rule: Some((vi, ri)),
+                                period: Some(period),
+                            },
+                            Detail::NotWon,
                         );
                         continue;
                     }
                     let version = &doc.plans[plan].versions[vi];
-                    let cond = eval_all(&[&version.config.conditions, &rule.conditions], deal, doc.as_of);
-                    if !cond.pass {
-                        if !cond.unreadable.is_empty() {
+                    let (pass, unreadable) = diag::check_conditions(version, rule, deal, doc.as_of);
+                    if !pass {
+                        if unreadable {
                             ctx.diags.add(
                                 "condition_value_unreadable",
-                                Some(di),
-                                Some(rep),
-                                Some(plan),
-                                Some(rule_name),
-                                Some(period),
-                                format!("could not read {} as the condition's type", cond.unreadable.join(", ")),
+                                At {
+                                    deal: Some(di),
+                                    rep: Some(rep),
+                                    plan: Some(plan),
+                                    rule: Some((vi, ri)),
+                                    period: Some(period),
+                                },
+                                Detail::ConditionUnreadable,
                             );
                         }
                         ctx.diags.add(
                             "condition_failed",
-                            Some(di),
-                            Some(rep),
-                            Some(plan),
-                            Some(rule_name),
-                            Some(period),
-                            format!("conditions failed: {}", cond.failed.join("; ")),
+                            At {
+                                deal: Some(di),
+                                rep: Some(rep),
+                                plan: Some(plan),
+                                rule: Some((vi, ri)),
+                                period: Some(period),
+                            },
+                            Detail::ConditionFailed,
                         );
                         continue;
                     }
                     let Some(mut measure) = measure_value(deal, &rule.measure) else {
                         ctx.diags.add(
                             "measure_missing",
-                            Some(di),
-                            Some(rep),
-                            Some(plan),
-                            Some(rule_name),
-                            Some(period),
-                            format!("the deal has no numeric value for measure `{}`", rule.measure),
+                            At {
+                                deal: Some(di),
+                                rep: Some(rep),
+                                plan: Some(plan),
+                                rule: Some((vi, ri)),
+                                period: Some(period),
+                            },
+                            Detail::MeasureMissing,
                         );
                         continue;
                     };
@@ -842,12 +766,14 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         crate::fx::DealFx::Missing(msg) => {
                             ctx.diags.add(
                                 "fx_rate_missing",
-                                Some(di),
-                                Some(rep),
-                                Some(plan),
-                                Some(rule_name),
-                                Some(period),
-                                msg,
+                                At {
+                                    deal: Some(di),
+                                    rep: Some(rep),
+                                    plan: Some(plan),
+                                    rule: Some((vi, ri)),
+                                    period: Some(period),
+                                },
+                                diag::text(msg),
                             );
                             continue;
                         }
@@ -863,12 +789,14 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                             None => {
                                 ctx.diags.add(
                                     "payout_base_missing",
-                                    Some(di),
-                                    Some(rep),
-                                    Some(plan),
-                                    Some(rule_name),
-                                    Some(period),
-                                    format!("the deal has no numeric field `{f}` for payoutBase"),
+                                    At {
+                                        deal: Some(di),
+                                        rep: Some(rep),
+                                        plan: Some(plan),
+                                        rule: Some((vi, ri)),
+                                        period: Some(period),
+                                    },
+                                    Detail::PayoutBaseMissing,
                                 );
                                 continue;
                             }
@@ -886,12 +814,14 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                                     let at = e.position.map(|p| format!(" at character {p}")).unwrap_or_default();
                                     ctx.diags.add(
                                         e.code.as_str(),
-                                        Some(di),
-                                        Some(rep),
-                                        Some(plan),
-                                        Some(rule_name),
-                                        Some(period),
-                                        format!("payoutBase formula `{text}`{at}: {}", e.message),
+                                        At {
+                                            deal: Some(di),
+                                            rep: Some(rep),
+                                            plan: Some(plan),
+                                            rule: Some((vi, ri)),
+                                            period: Some(period),
+                                        },
+                                        diag::text(format!("payoutBase formula `{text}`{at}: {}", e.message)),
                                     );
                                     continue;
                                 }
@@ -912,6 +842,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                             date,
                             version: vi,
                             rule,
+                            rule_ix: ri,
                             field_base: None,
                             role: role.clone(),
                             milestone: None,
@@ -927,6 +858,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         date,
                         version: vi,
                         rule,
+                        rule_ix: ri,
                         field_base,
                         role: role.clone(),
                         milestone: None,
@@ -935,15 +867,8 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                 if outside_assignment && !inside {
                     ctx.diags.add(
                         "rep_not_assigned",
-                        Some(di),
-                        Some(rep),
-                        Some(plan),
-                        None,
-                        None,
-                        format!(
-                            "the deal's credit date is outside rep `{}`'s assignments to plan `{}`",
-                            doc.reps[rep].id, doc.plans[plan].plan_id
-                        ),
+                        At { deal: Some(di), rep: Some(rep), plan: Some(plan), rule: None, period: None },
+                        Detail::OutsideAssignment,
                     );
                 }
             }
@@ -959,7 +884,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
 /// after `asOf` is `future_credit_date`; one not reached yet is silent (no line, no diagnostic).
 fn milestone_entries<'a>(
     doc: &'a CalcDoc,
-    diags: &mut Diags<'a>,
+    diags: &mut Diags,
     groups: &mut BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>,
     entry: Entry<'a>,
     rows: &'a [RateRow],
@@ -972,22 +897,24 @@ fn milestone_entries<'a>(
     else {
         diags.add(
             "no_rate",
-            Some(entry.deal),
-            Some(rep),
-            Some(plan),
-            Some(rule_name),
-            Some(period),
-            format!(
+            At {
+                deal: Some(entry.deal),
+                rep: Some(rep),
+                plan: Some(plan),
+                rule: Some((entry.version, entry.rule_ix)),
+                period: Some(period),
+            },
+            diag::text(format!(
                 "no rate row matches rep `{}` (role {}) on this sale at {}",
                 doc.reps[rep].id,
                 entry.role.as_deref().map_or("none".to_string(), |r| format!("`{r}`")),
                 entry.date
-            ),
+            )),
         );
         return;
     };
     for ms in entry.rule.milestone_list() {
-        if !eval_all(&[&ms.when], deal, doc.as_of).pass {
+        if !crate::condition::passes(&[&ms.when], deal, doc.as_of).0 {
             continue;
         }
         let date = match &ms.date_field {
@@ -997,12 +924,14 @@ fn milestone_entries<'a>(
         let Some(date) = date else {
             diags.add(
                 "credit_date_missing",
-                Some(entry.deal),
-                Some(rep),
-                Some(plan),
-                Some(rule_name),
-                Some(period),
-                format!("milestone {} is reached but its date field is missing or not a date", ms.number),
+                At {
+                    deal: Some(entry.deal),
+                    rep: Some(rep),
+                    plan: Some(plan),
+                    rule: Some((entry.version, entry.rule_ix)),
+                    period: Some(period),
+                },
+                diag::text(format!("milestone {} is reached but its date field is missing or not a date", ms.number)),
             );
             continue;
         };
@@ -1010,12 +939,14 @@ fn milestone_entries<'a>(
         if date > doc.as_of {
             diags.add(
                 "future_credit_date",
-                Some(entry.deal),
-                Some(rep),
-                Some(plan),
-                Some(rule_name),
-                Some(mperiod),
-                format!("milestone {} is dated {date}, after asOf {}", ms.number, doc.as_of),
+                At {
+                    deal: Some(entry.deal),
+                    rep: Some(rep),
+                    plan: Some(plan),
+                    rule: Some((entry.version, entry.rule_ix)),
+                    period: Some(mperiod),
+                },
+                diag::text(format!("milestone {} is dated {date}, after asOf {}", ms.number, doc.as_of)),
             );
             continue;
         }

@@ -3,7 +3,7 @@
 
 use super::pricing::{payout_base, price, settle, Pricing};
 use super::tiers::Checked;
-use super::{Ctx, Entry, GroupKey, Line};
+use super::{At, Ctx, Detail, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use crate::trace::Step;
@@ -30,6 +30,13 @@ pub(crate) fn run_group<'a>(
     }
     let mut c = Decimal::ZERO;
     let mut paid = Decimal::ZERO;
+    let at = |e: &Entry<'_>| At {
+        deal: Some(e.deal),
+        rep: Some(rep),
+        plan: Some(plan),
+        rule: Some((e.version, e.rule_ix)),
+        period: Some(period),
+    };
     for e in entries.iter() {
         let rule = e.rule;
         if let Some((n, row, contract)) = e.milestone {
@@ -42,26 +49,14 @@ pub(crate) fn run_group<'a>(
             || rule.floor_attainment.is_some()
             || rule.payout_base == PayoutBase::VariableTarget;
         if needs_quota && quota.is_none() {
-            ctx.diag(
-                "quota_missing",
-                Some(e.deal),
-                Some(rep),
-                Some(plan),
-                Some(rule_name),
-                Some(period),
-                format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id),
-            );
+            ctx.diag("quota_missing", at(e), Detail::QuotaMissing);
             continue;
         }
         if rule.payout_base == PayoutBase::VariableTarget && quota.as_ref().and_then(|q| q.variable_target).is_none() {
             ctx.diag(
                 "variable_target_missing",
-                Some(e.deal),
-                Some(rep),
-                Some(plan),
-                Some(rule_name),
-                Some(period),
-                "payoutBase is variable_target but the quota has no variableTarget".into(),
+                at(e),
+                Detail::Static("payoutBase is variable_target but the quota has no variableTarget"),
             );
             continue;
         }
@@ -124,15 +119,7 @@ pub(crate) fn run_group<'a>(
                 });
                 amount = Decimal::ZERO;
                 reason = Some("below_floor");
-                ctx.diag(
-                    "below_floor",
-                    Some(e.deal),
-                    Some(rep),
-                    Some(plan),
-                    Some(rule_name),
-                    Some(period),
-                    format!("period-to-date attainment {} is below the floor {floor}", att.normalize()),
-                );
+                ctx.diag("below_floor", at(e), Detail::BelowFloorToDate(att));
             }
         }
         let (rounded, amount) = settle(ctx, rule, amount, quota.as_ref(), mirror, &mut paid, &mut trace)?;

@@ -3,7 +3,7 @@
 
 use super::pricing::{payout_base, price, settle, Pricing};
 use super::tiers::Checked;
-use super::{Ctx, Entry, GroupKey, Line};
+use super::{At, Ctx, Detail, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use crate::trace::Step;
@@ -29,20 +29,14 @@ pub(crate) fn run_group<'a>(
     // the rule of the version in force for the period's latest deal
     let last = &entries[entries.len() - 1];
     let (rule, version) = (last.rule, last.version);
+    let at =
+        At { deal: None, rep: Some(rep), plan: Some(plan), rule: Some((version, last.rule_ix)), period: Some(period) };
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
     let needs_quota = rule.tier_by == TierBy::Attainment
         || rule.floor_attainment.is_some()
         || rule.payout_base == PayoutBase::VariableTarget;
     if needs_quota && quota.is_none() {
-        ctx.diag(
-            "quota_missing",
-            None,
-            Some(rep),
-            Some(plan),
-            Some(rule_name),
-            Some(period),
-            format!("no quota for rep `{}`, rule `{rule_name}`, period {period}", doc.reps[rep].id),
-        );
+        ctx.diag("quota_missing", at, Detail::QuotaMissing);
         return Ok(());
     }
     let mut total = Decimal::ZERO;
@@ -90,15 +84,7 @@ pub(crate) fn run_group<'a>(
         if a < floor {
             ctx.step(&mut trace, || Step::Floor { floor_attainment: floor, period_attainment: a, before: None });
             if !amount.is_zero() {
-                ctx.diag(
-                    "below_floor",
-                    None,
-                    Some(rep),
-                    Some(plan),
-                    Some(rule_name),
-                    Some(period),
-                    format!("period attainment {} is below the floor {floor}", a.normalize()),
-                );
+                ctx.diag("below_floor", at, Detail::BelowFloorPeriod(a));
             }
             amount = Decimal::ZERO;
         }

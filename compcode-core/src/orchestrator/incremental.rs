@@ -220,7 +220,7 @@ impl<R: Repository> Orchestrator<R> {
         let landing = |e: &Event| landing_period(e, at, fy, &locks);
         let mut changes = reconcile(&existing, &fresh, &locks, &landing);
         self.attach_stored_traces(&mut changes)?;
-        let skipped = skipped_reasons(id, &fresh, &calc);
+        let skipped = skipped_reasons(id, &fresh, &doc, &calc);
         Ok(Some(RunPart { changes, versions, skipped }))
     }
 

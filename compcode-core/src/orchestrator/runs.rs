@@ -345,7 +345,7 @@ impl<R: Repository> Orchestrator<R> {
         let versions: HashMap<String, u64> = stored.iter().map(|(e, v)| (e.idempotency_key.clone(), *v)).collect();
         // why a changed deal produced no line
         let skipped = match (&scope, deal) {
-            (RunScope::Deal(id), Some(_)) => skipped_reasons(id, &computed, &calc),
+            (RunScope::Deal(id), Some(_)) => skipped_reasons(id, &computed, &doc, &calc),
             _ => Vec::new(),
         };
         self.run_writes(RunPart { changes, versions, skipped }, history_base, outcome, at)
@@ -558,15 +558,20 @@ pub(super) struct RunPart {
 
 /// Why a changed deal produced no line (`computed`: the run's computed events, at least those
 /// of the deal).
-pub(super) fn skipped_reasons(id: &str, computed: &[Event], calc: &crate::calc::Calculation) -> Vec<String> {
+pub(super) fn skipped_reasons(
+    id: &str,
+    computed: &[Event],
+    doc: &crate::model::CalcDoc,
+    calc: &crate::calc::Calculation,
+) -> Vec<String> {
     if computed.iter().any(|e| e.deal_id.as_deref() == Some(id)) {
         return Vec::new();
     }
     let reasons: BTreeSet<&str> = calc
         .diagnostics
         .iter()
-        .filter(|d| d.deal_id.as_deref() == Some(id))
-        .map(|d| d.code)
+        .filter(|d| d.deal_id(doc) == Some(id))
+        .map(|d| d.code())
         .filter(|c| matches!(*c, "rep_not_assigned" | "ghost_owner" | "no_matching_plan"))
         .collect();
     reasons.into_iter().map(str::to_string).collect()

@@ -1,0 +1,315 @@
+//! Diagnostics, kept compact and rendered late (issue #9).
+//!
+//! A calculation of a million deals notes about 1.4 million skips (lost deals, failed
+//! conditions, …). Each [`Diagnostic`] is therefore a 72-byte record of document indices and a
+//! small [`Detail`]; its ids and its message are written only when the diagnostic is read, from
+//! the document it was calculated on. The texts are exactly those the calculation used to build
+//! eagerly: a message that needs the deal's failed conditions evaluates them again (conditions
+//! are pure), and the few rare messages that carry text nothing else can rebuild keep it.
+
+use crate::condition::{eval_all, passes};
+use crate::model::*;
+use crate::period::Period;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+const NONE: u32 = u32::MAX;
+
+fn ix(i: Option<usize>) -> u32 {
+    // documents are far below 4 billion entries; an index that does not fit reads as unknown
+    i.and_then(|i| u32::try_from(i).ok()).filter(|&i| i != NONE).unwrap_or(NONE)
+}
+
+fn opt(i: u32) -> Option<usize> {
+    (i != NONE).then_some(i as usize)
+}
+
+/// Something the calculation noticed and the host may want to show (skips and their reasons).
+///
+/// The ids and the message are read through the document the calculation ran on:
+///
+/// ```
+/// use compcode_core::{validate::read_document, calc::calculate};
+/// use serde_json::json;
+/// let doc = read_document(&json!({
+///   "asOf": "2026-04-01",
+///   "reps": [{"id": "a", "name": "A"}],
+///   "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [
+///     {"name": "R", "measure": "amount", "tierBy": "value",
+///      "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+///   "assignments": [{"repId": "a", "planId": "p", "effectiveStart": "2026-01-01"}],
+///   "deals": [{"id": "D1", "stage": "Lost", "amount": 1000, "closeDate": "2026-02-01", "ownerRepId": "a"}]
+/// })).unwrap();
+/// let calc = calculate(&doc).unwrap();
+/// let d = &calc.diagnostics[0];
+/// assert_eq!(d.code(), "not_won");
+/// assert_eq!(d.deal_id(&doc), Some("D1"));
+/// assert_eq!(d.rule_name(&doc), Some("R"));
+/// assert_eq!(d.period_text().as_deref(), Some("2026-Q1"));
+/// assert_eq!(d.message(&doc), "stage \"Lost\" is not a won stage");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    code: &'static str,
+    deal: u32,
+    rep: u32,
+    plan: u32,
+    version: u32,
+    rule: u32,
+    period: Option<Period>,
+    detail: Detail,
+}
+
+/// What a diagnostic's message is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// A fixed text.
+    Static(&'static str),
+    /// A text made when the diagnostic was noted (rare skips only).
+    Text(Box<str>),
+    /// A credit naming `rep_id`, which is no known rep.
+    GhostCredit(Box<str>),
+    /// The rep is assigned to no plan.
+    RepNoPlan,
+    /// The credit date (after asOf).
+    Future(NaiveDate),
+    /// The deal's stage is not won.
+    NotWon,
+    /// Conditions read a value that is not of the condition's type.
+    ConditionUnreadable,
+    /// Conditions failed.
+    ConditionFailed,
+    /// No numeric value for the rule's measure.
+    MeasureMissing,
+    /// No numeric field for the rule's `payoutBase`.
+    PayoutBaseMissing,
+    /// The credit date is outside the rep's assignments to the plan.
+    OutsideAssignment,
+    /// No quota for the (rep, rule, period).
+    QuotaMissing,
+    /// Period-to-date attainment below the rule's floor (a per-deal line).
+    BelowFloorToDate(Decimal),
+    /// Period attainment below the rule's floor (a periodic payout).
+    BelowFloorPeriod(Decimal),
+}
+
+/// Where a diagnostic points: document indices, each optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct At {
+    pub deal: Option<usize>,
+    pub rep: Option<usize>,
+    pub plan: Option<usize>,
+    /// (plan version, rule) indices within `plan`.
+    pub rule: Option<(usize, usize)>,
+    pub period: Option<Period>,
+}
+
+impl Diagnostic {
+    pub(crate) fn new(code: &'static str, at: At, detail: Detail) -> Diagnostic {
+        let (version, rule) = at.rule.map_or((None, None), |(v, r)| (Some(v), Some(r)));
+        Diagnostic {
+            code,
+            deal: ix(at.deal),
+            rep: ix(at.rep),
+            plan: ix(at.plan),
+            version: ix(version),
+            rule: ix(rule),
+            period: at.period,
+            detail,
+        }
+    }
+
+    /// Diagnostic code (`rep_not_assigned`, `ghost_owner`, `quota_missing`, …).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The deal's index in the document, when the diagnostic is about a deal.
+    pub fn deal(&self) -> Option<usize> {
+        opt(self.deal)
+    }
+
+    /// The rep's index in the document, when the rep is a known rep.
+    pub fn rep(&self) -> Option<usize> {
+        opt(self.rep)
+    }
+
+    /// The plan's index in the document.
+    pub fn plan(&self) -> Option<usize> {
+        opt(self.plan)
+    }
+
+    /// The period.
+    pub fn period(&self) -> Option<Period> {
+        self.period
+    }
+
+    /// The period as written in answers (`2026-Q1`, …).
+    pub fn period_text(&self) -> Option<String> {
+        self.period.map(|p| p.to_string())
+    }
+
+    /// The deal's id.
+    pub fn deal_id<'d>(&self, doc: &'d CalcDoc) -> Option<&'d str> {
+        self.deal().and_then(|d| doc.deals.get(d)).map(|d| d.id.as_str())
+    }
+
+    /// The rep's id: a known rep's, or the id a credit named that is no known rep
+    /// (`ghost_owner`).
+    pub fn rep_id<'d>(&'d self, doc: &'d CalcDoc) -> Option<&'d str> {
+        match &self.detail {
+            Detail::GhostCredit(id) => Some(id),
+            _ => self.rep().and_then(|r| doc.reps.get(r)).map(|r| r.id.as_str()),
+        }
+    }
+
+    /// The plan's id.
+    pub fn plan_id<'d>(&self, doc: &'d CalcDoc) -> Option<&'d str> {
+        self.plan().and_then(|p| doc.plans.get(p)).map(|p| p.plan_id.as_str())
+    }
+
+    /// The rule's name.
+    pub fn rule_name<'d>(&self, doc: &'d CalcDoc) -> Option<&'d str> {
+        self.rule_of(doc).map(|(_, r)| r.name.as_str())
+    }
+
+    fn rule_of<'d>(&self, doc: &'d CalcDoc) -> Option<(&'d PlanVersion, &'d Rule)> {
+        let v = doc.plans.get(opt(self.plan)?)?.versions.get(opt(self.version)?)?;
+        Some((v, v.config.rules.get(opt(self.rule)?)?))
+    }
+
+    /// The explanation, written from the document the calculation ran on.
+    pub fn message(&self, doc: &CalcDoc) -> String {
+        let deal = self.deal().and_then(|d| doc.deals.get(d));
+        let rep = self.rep_id(doc).unwrap_or_default();
+        let rule = self.rule_of(doc);
+        let rule_name = rule.map_or("", |(_, r)| r.name.as_str());
+        let conditions = || match (rule, deal) {
+            (Some((v, r)), Some(d)) => eval_all(&[&v.config.conditions, &r.conditions], d, doc.as_of),
+            _ => Default::default(),
+        };
+        let floor = || rule.and_then(|(_, r)| r.floor_attainment).unwrap_or_default();
+        match &self.detail {
+            Detail::Static(s) => (*s).to_string(),
+            Detail::Text(t) => t.to_string(),
+            Detail::GhostCredit(id) => format!("credit names `{id}`, which is no known rep; that credit is skipped"),
+            Detail::RepNoPlan => format!("rep `{rep}` is assigned to no plan"),
+            Detail::Future(date) => format!("credit date {date} is after asOf {}", doc.as_of),
+            Detail::NotWon => {
+                format!("stage {:?} is not a won stage", deal.and_then(|d| d.stage.as_deref()).unwrap_or(""))
+            }
+            Detail::ConditionUnreadable => {
+                format!("could not read {} as the condition's type", conditions().unreadable.join(", "))
+            }
+            Detail::ConditionFailed => format!("conditions failed: {}", conditions().failed.join("; ")),
+            Detail::MeasureMissing => {
+                format!("the deal has no numeric value for measure `{}`", rule.map_or("", |(_, r)| r.measure.as_str()))
+            }
+            Detail::PayoutBaseMissing => {
+                let f = match rule.map(|(_, r)| &r.payout_base) {
+                    Some(PayoutBase::Field(f)) => f.as_str(),
+                    _ => "",
+                };
+                format!("the deal has no numeric field `{f}` for payoutBase")
+            }
+            Detail::OutsideAssignment => format!(
+                "the deal's credit date is outside rep `{rep}`'s assignments to plan `{}`",
+                self.plan_id(doc).unwrap_or_default()
+            ),
+            Detail::QuotaMissing => format!(
+                "no quota for rep `{rep}`, rule `{rule_name}`, period {}",
+                self.period_text().unwrap_or_default()
+            ),
+            Detail::BelowFloorToDate(att) => {
+                format!("period-to-date attainment {} is below the floor {}", att.normalize(), floor())
+            }
+            Detail::BelowFloorPeriod(att) => {
+                format!("period attainment {} is below the floor {}", att.normalize(), floor())
+            }
+        }
+    }
+
+    /// The answer's form of the diagnostic (ids and message written out).
+    pub fn to_out(&self, doc: &CalcDoc) -> crate::api::DiagnosticOut {
+        crate::api::DiagnosticOut {
+            code: self.code,
+            deal_id: self.deal_id(doc).map(str::to_string),
+            rep_id: self.rep_id(doc).map(str::to_string),
+            plan_id: self.plan_id(doc).map(str::to_string),
+            rule_name: self.rule_name(doc).map(str::to_string),
+            period: self.period_text(),
+            message: self.message(doc),
+        }
+    }
+}
+
+/// The diagnostics of a calculation.
+#[derive(Default)]
+pub(crate) struct Diags {
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diags {
+    pub fn add(&mut self, code: &'static str, at: At, detail: Detail) {
+        self.list.push(Diagnostic::new(code, at, detail));
+    }
+}
+
+/// Orders diagnostics like their written form: (code, deal id, rep id, plan id, rule name,
+/// period text, message), then the deal and rep indices. Deals, reps and plans known by index
+/// compare by the rank of their ids; a message is written only to break a tie of everything
+/// before it.
+pub(crate) fn cmp(
+    doc: &CalcDoc,
+    deals: &[u32],
+    reps: &[u32],
+    plans: &[u32],
+    a: &Diagnostic,
+    b: &Diagnostic,
+) -> Ordering {
+    fn by<'x>(a: u32, b: u32, ranks: &[u32], ids: impl Fn(u32) -> Option<&'x str>) -> Ordering {
+        match (a == NONE, b == NONE) {
+            (false, false) => ranks[a as usize].cmp(&ranks[b as usize]),
+            _ => ids(a).cmp(&ids(b)),
+        }
+    }
+    let text = |i: u32, f: fn(&CalcDoc, usize) -> &str| opt(i).map(|i| f(doc, i));
+    let code = match std::ptr::eq(a.code, b.code) {
+        true => Ordering::Equal,
+        false => a.code.cmp(b.code),
+    };
+    code.then_with(|| by(a.deal, b.deal, deals, |i| text(i, |d, i| &d.deals[i].id)))
+        .then_with(|| match (&a.detail, &b.detail) {
+            (Detail::GhostCredit(_), _) | (_, Detail::GhostCredit(_)) => a.rep_id(doc).cmp(&b.rep_id(doc)),
+            _ => by(a.rep, b.rep, reps, |i| text(i, |d, i| &d.reps[i].id)),
+        })
+        .then_with(|| by(a.plan, b.plan, plans, |i| text(i, |d, i| &d.plans[i].plan_id)))
+        .then_with(|| match (a.plan, a.version, a.rule) == (b.plan, b.version, b.rule) {
+            true => Ordering::Equal,
+            false => a.rule_name(doc).cmp(&b.rule_name(doc)),
+        })
+        .then_with(|| match a.period == b.period {
+            true => Ordering::Equal,
+            false => a.period_text().cmp(&b.period_text()),
+        })
+        .then_with(|| match a.detail == b.detail && (a.version, a.rule) == (b.version, b.rule) {
+            true => Ordering::Equal,
+            false => a.message(doc).cmp(&b.message(doc)),
+        })
+        .then_with(|| (opt(a.deal), opt(a.rep)).cmp(&(opt(b.deal), opt(b.rep))))
+}
+
+/// Checks a deal's conditions without writing why they failed: (pass, some value unreadable).
+pub(crate) fn check_conditions(version: &PlanVersion, rule: &Rule, deal: &Deal, as_of: NaiveDate) -> (bool, bool) {
+    passes(&[&version.config.conditions, &rule.conditions], deal, as_of)
+}
+
+/// A rendered text for diagnostics whose message cannot be rebuilt from the document.
+pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
+    match s.into() {
+        Cow::Borrowed(s) => Detail::Static(s),
+        Cow::Owned(s) => Detail::Text(s.into_boxed_str()),
+    }
+}
