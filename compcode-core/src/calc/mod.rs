@@ -179,6 +179,8 @@ pub(crate) struct Ctx<'a> {
     pub diags: Diags,
     pub trace: bool,
     pub formulas: Formulas,
+    /// `deal_rank[i]` = the rank of `doc.deals[i].id` among all deal ids (see [`rank`]).
+    pub deal_rank: Vec<u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -344,6 +346,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         diags: Diags::default(),
         trace: doc.options.trace,
         formulas: compile_formulas(doc),
+        deal_rank: rank(&doc.deals, |d| d.id.as_str()),
     };
     check_scope_period(&ctx)?;
     ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
@@ -417,7 +420,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
     // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
     // and non-empty, so a rank orders like its id and `None` like the empty id
-    let ranks = Ranks::new(doc, &lines);
+    let ranks = Ranks::new(doc, &lines, std::mem::take(&mut ctx.deal_rank));
     lines.sort_by_cached_key(|l| ranks.line_key(l));
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation {
@@ -447,6 +450,18 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     Ok(Calculation { lines, diagnostics, quotas, total_deals, credited_pairs, id_ranks })
 }
 
+/// The position of each item's id among all the items' ids (ids are unique): comparing ranks
+/// orders like comparing the ids.
+fn rank<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    order.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
+    let mut out = vec![0; items.len()];
+    for (pos, i) in order.into_iter().enumerate() {
+        out[i as usize] = pos as u32;
+    }
+    out
+}
+
 type RankedKey = (Phase, u32, u32, u32, Period, NaiveDate, Option<u32>, Option<u32>, Option<u32>);
 
 /// The position of every rep, plan and deal id in id order, and of every rule name the lines
@@ -460,20 +475,11 @@ struct Ranks {
 }
 
 impl Ranks {
-    fn new(doc: &CalcDoc, lines: &[Line]) -> Ranks {
-        fn rank<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
-            let mut order: Vec<u32> = (0..items.len() as u32).collect();
-            order.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
-            let mut out = vec![0; items.len()];
-            for (pos, i) in order.into_iter().enumerate() {
-                out[i as usize] = pos as u32;
-            }
-            out
-        }
+    fn new(doc: &CalcDoc, lines: &[Line], deals: Vec<u32>) -> Ranks {
         Ranks {
             reps: rank(&doc.reps, |r| r.id.as_str()),
             plans: rank(&doc.plans, |p| p.plan_id.as_str()),
-            deals: rank(&doc.deals, |d| d.id.as_str()),
+            deals,
             rules: {
                 let mut names: BTreeMap<String, u32> = BTreeMap::new();
                 let mut last: Option<&str> = None;

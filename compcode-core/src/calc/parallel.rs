@@ -59,9 +59,10 @@ pub(crate) fn per_deal_groups<'a>(
                         doc: shared.doc,
                         ix: shared.ix.clone(),
                         quotas: shared.quotas.clone(),
-                        diags: Diags { doc: shared.doc, list: Vec::new() },
+                        diags: Diags::default(),
                         trace: shared.trace,
                         formulas: shared.formulas.clone(),
+                        deal_rank: shared.deal_rank.clone(),
                     };
                     let mut lines = Vec::new();
                     for (key, entries) in run.iter_mut() {

@@ -20,9 +20,9 @@ pub(crate) fn run_group<'a>(
     let (rep, plan, rule_name, period) = key;
     // credit order; a rate-table group orders by (credit date, deal id, milestone), SPEC §18.5
     let ms = |e: &Entry<'_>| e.milestone.map_or(0, |m| m.0);
-    entries.sort_by(|a, b| {
-        (a.date, doc.deals[a.deal].id.as_bytes(), ms(a)).cmp(&(b.date, doc.deals[b.deal].id.as_bytes(), ms(b)))
-    });
+    // deal ids compare by rank (ids are unique): the same order without reading the id strings
+    let rank = &ctx.deal_rank;
+    entries.sort_by_key(|e| (e.date, rank[e.deal], ms(e)));
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
     let mut final_c = Decimal::ZERO;
     for e in entries.iter() {

@@ -21,7 +21,8 @@ pub(crate) fn run_group<'a>(
     if entries.is_empty() {
         return Ok(());
     }
-    entries.sort_by(|a, b| (a.date, doc.deals[a.deal].id.as_bytes()).cmp(&(b.date, doc.deals[b.deal].id.as_bytes())));
+    let rank = &ctx.deal_rank; // orders like the deal ids (they are unique)
+    entries.sort_by_key(|e| (e.date, rank[e.deal]));
     let closed = doc.as_of >= period.end(ctx.fy());
     if !closed && !doc.options.include_open_periods {
         return Ok(());
