@@ -146,6 +146,34 @@ pub enum Step {
         /// Override level.
         level: u32,
     },
+    /// `{"step": "period", period, deals, creditedValue, attainment, closed}`: a periodic
+    /// rule's period total.
+    Period {
+        /// The period.
+        period: crate::period::Period,
+        /// Deals in the period.
+        deals: usize,
+        /// Credited value.
+        credited: Decimal,
+        /// Attainment (null without a quota).
+        attainment: Option<Decimal>,
+        /// The period is closed on asOf.
+        closed: bool,
+    },
+    /// `{"step": "cascade", sourceRepId, level, cascadeBase, dependsOn, base}`: a manager
+    /// override's source.
+    Cascade {
+        /// The report whose lines the override reads.
+        source_rep_id: String,
+        /// Cascade level.
+        level: u32,
+        /// `commission` or `measure`.
+        cascade_base: &'static str,
+        /// The upstream rule (or `_total`).
+        depends_on: Option<String>,
+        /// The override's base.
+        base: Decimal,
+    },
     /// Any other step, as JSON.
     Json(Value),
 }
@@ -177,6 +205,15 @@ struct Date(NaiveDate);
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&self.0)
+    }
+}
+
+/// A value written as its `Display` text.
+struct Text<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Text<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
     }
 }
 
@@ -285,6 +322,26 @@ impl Serialize for Step {
                 m.serialize_entry("step", "override")?;
                 m.end()
             }
+            Step::Period { period, deals, credited, attainment, closed } => {
+                let mut m = s.serialize_map(Some(6))?;
+                m.serialize_entry("attainment", &OptDec(*attainment))?;
+                m.serialize_entry("closed", closed)?;
+                m.serialize_entry("creditedValue", &Dec(*credited))?;
+                m.serialize_entry("deals", deals)?;
+                m.serialize_entry("period", &Text(period))?;
+                m.serialize_entry("step", "period")?;
+                m.end()
+            }
+            Step::Cascade { source_rep_id, level, cascade_base, depends_on, base } => {
+                let mut m = s.serialize_map(Some(6))?;
+                m.serialize_entry("base", &Dec(*base))?;
+                m.serialize_entry("cascadeBase", cascade_base)?;
+                m.serialize_entry("dependsOn", depends_on)?;
+                m.serialize_entry("level", level)?;
+                m.serialize_entry("sourceRepId", source_rep_id)?;
+                m.serialize_entry("step", "cascade")?;
+                m.end()
+            }
             Step::Json(v) => v.serialize(s),
         }
     }
@@ -313,6 +370,8 @@ impl Step {
             Step::Refund { .. } => "refund",
             Step::Round { .. } => "round",
             Step::Override { .. } => "override",
+            Step::Period { .. } => "period",
+            Step::Cascade { .. } => "cascade",
             Step::Json(v) => v.get("step").and_then(Value::as_str).unwrap_or(""),
         }
     }
@@ -456,6 +515,50 @@ mod tests {
             (
                 Step::Override { deal_id: "D9".into(), credit_date: date, level: 2 },
                 json!({"step": "override", "dealId": "D9", "creditDate": date.to_string(), "level": 2}),
+            ),
+            (
+                Step::Period {
+                    period: crate::period::Period { year: 2026, kind: crate::period::PeriodKind::Quarterly, n: 1 },
+                    deals: 12,
+                    credited: a,
+                    attainment: Some(b),
+                    closed: true,
+                },
+                json!({"step": "period", "period": "2026-Q1", "deals": 12, "creditedValue": a.to_string(),
+                       "attainment": Some(b.to_string()), "closed": true}),
+            ),
+            (
+                Step::Period {
+                    period: crate::period::Period { year: 2026, kind: crate::period::PeriodKind::Monthly, n: 3 },
+                    deals: 0,
+                    credited: e,
+                    attainment: None,
+                    closed: false,
+                },
+                json!({"step": "period", "period": "2026-03", "deals": 0, "creditedValue": e.to_string(),
+                       "attainment": None::<String>, "closed": false}),
+            ),
+            (
+                Step::Cascade {
+                    source_rep_id: "rep7".into(),
+                    level: 1,
+                    cascade_base: "commission",
+                    depends_on: Some("_total".into()),
+                    base: a,
+                },
+                json!({"step": "cascade", "sourceRepId": "rep7", "level": 1, "cascadeBase": "commission",
+                       "dependsOn": Some("_total"), "base": a.to_string()}),
+            ),
+            (
+                Step::Cascade {
+                    source_rep_id: "r".into(),
+                    level: 2,
+                    cascade_base: "measure",
+                    depends_on: None,
+                    base: e,
+                },
+                json!({"step": "cascade", "sourceRepId": "r", "level": 2, "cascadeBase": "measure",
+                       "dependsOn": None::<String>, "base": e.to_string()}),
             ),
             (Step::Json(json!({"step": "x", "n": 1})), json!({"step": "x", "n": 1})),
         ];

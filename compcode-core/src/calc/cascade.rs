@@ -11,7 +11,6 @@ use crate::model::*;
 use crate::period::{Period, PeriodKind};
 use crate::trace::Step;
 use rust_decimal::Decimal;
-use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn run(ctx: &mut Ctx<'_>, lines: &[Line]) -> Result<Vec<Line>> {
@@ -217,7 +216,16 @@ fn pay(
 ) -> Result<Option<Line>> {
     let tiers = ctx.tiers_for(manager, plan, version, rule);
     let mut trace = Vec::new();
-    ctx.step(&mut trace, || Step::Json(json!({"step": "cascade", "sourceRepId": ctx.doc.reps[src].id, "level": rule.level, "cascadeBase": match rule.cascade_base { CascadeBase::Commission => "commission", CascadeBase::Measure => "measure" }, "dependsOn": rule.depends_on, "base": base.to_string()})));
+    ctx.step(&mut trace, || Step::Cascade {
+        source_rep_id: ctx.doc.reps[src].id.clone(),
+        level: rule.level,
+        cascade_base: match rule.cascade_base {
+            CascadeBase::Commission => "commission",
+            CascadeBase::Measure => "measure",
+        },
+        depends_on: rule.depends_on.clone(),
+        base,
+    });
     // cascades tier by value: a negative base mirrors a positive one (SPEC §18.37)
     let mirror = base.is_sign_negative() && !base.is_zero();
     let sized = base.abs();

@@ -28,7 +28,8 @@ pub struct Index<'a> {
     email: HashMap<String, usize>,
     plans: HashMap<&'a str, usize>,
     /// rep → plan → [start, end] ranges
-    assignments: HashMap<usize, BTreeMap<usize, Ranges>>,
+    /// (a vector by rep index: looked up for every deal and credit)
+    assignments: Vec<BTreeMap<usize, Ranges>>,
     /// plan → [(rule name, [(version, rule index)] in precedence order)] for per_deal/periodic rules
     families: Vec<Families<'a>>,
 }
@@ -49,10 +50,10 @@ impl<'a> Index<'a> {
             }
         }
         let plans: HashMap<&str, usize> = doc.plans.iter().enumerate().map(|(i, p)| (p.plan_id.as_str(), i)).collect();
-        let mut assignments: HashMap<usize, BTreeMap<usize, Vec<_>>> = HashMap::new();
+        let mut assignments: Vec<BTreeMap<usize, Ranges>> = vec![BTreeMap::new(); doc.reps.len()];
         for a in &doc.assignments {
             if let (Some(&r), Some(&p)) = (reps.get(a.rep_id.as_str()), plans.get(a.plan_id.as_str())) {
-                assignments.entry(r).or_default().entry(p).or_default().push((a.start, a.end));
+                assignments[r].entry(p).or_default().push((a.start, a.end));
             }
         }
         let families = doc
@@ -100,13 +101,13 @@ impl<'a> Index<'a> {
 
     /// Plans a rep has any assignment to, by plan id order.
     pub fn assigned_plans(&self, rep: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = self.assignments.get(&rep).map(|m| m.keys().copied().collect()).unwrap_or_default();
+        let mut v: Vec<usize> = self.assignments.get(rep).map(|m| m.keys().copied().collect()).unwrap_or_default();
         v.sort_by(|a, b| self.doc.plans[*a].plan_id.cmp(&self.doc.plans[*b].plan_id));
         v
     }
 
     fn ranges(&self, rep: usize, plan: usize) -> &[(NaiveDate, Option<NaiveDate>)] {
-        self.assignments.get(&rep).and_then(|m| m.get(&plan)).map(Vec::as_slice).unwrap_or(&[])
+        self.assignments.get(rep).and_then(|m| m.get(&plan)).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// True when `date` is inside one of the rep's assignments to the plan (both ends included).
@@ -116,7 +117,7 @@ impl<'a> Index<'a> {
 
     /// True when `date` is inside any of the rep's assignments to any plan.
     pub fn assigned_any_on(&self, rep: usize, date: NaiveDate) -> bool {
-        self.assignments.get(&rep).is_some_and(|m| m.keys().any(|p| self.assigned_on(rep, *p, date)))
+        self.assignments.get(rep).is_some_and(|m| m.keys().any(|p| self.assigned_on(rep, *p, date)))
     }
 
     /// True when the rep is assigned to the plan on some day of `[from, to]`.
@@ -126,10 +127,11 @@ impl<'a> Index<'a> {
 
     /// Days of `[from, to)` covered by the rep's assignments to the plan.
     fn covered_days(&self, rep: usize, plan: usize, from: NaiveDate, to: NaiveDate) -> i64 {
+        let ranges = self.ranges(rep, plan); // looked up once, not per day
         let mut n = 0;
         let mut d = from;
         while d < to {
-            if self.assigned_on(rep, plan, d) {
+            if ranges.iter().any(|(s, e)| *s <= d && e.map_or(true, |e| d <= e)) {
                 n += 1;
             }
             match d.succ_opt() {

@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::model::*;
 use crate::trace::Step;
 use rust_decimal::Decimal;
-use serde_json::json;
 
 pub(crate) fn run_group<'a>(
     ctx: &mut Ctx<'a>,
@@ -63,7 +62,7 @@ pub(crate) fn run_group<'a>(
     let base = payout_base(rule, sized, positive, Decimal::ONE, quota.as_ref(), Some(field));
     let tiers = ctx.tiers_for(rep, plan, version, rule);
     let mut trace = Vec::new();
-    ctx.step(&mut trace, || Step::Json(json!({"step": "period", "period": period.to_string(), "deals": entries.len(), "creditedValue": total.to_string(), "attainment": attainment.map(|a| a.to_string()), "closed": closed})));
+    ctx.step(&mut trace, || Step::Period { period, deals: entries.len(), credited: total, attainment, closed });
     let priced = price(
         ctx,
         &Pricing {
