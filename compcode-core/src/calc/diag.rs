@@ -176,8 +176,7 @@ impl Diagnostic {
     }
 
     fn rule_of<'d>(&self, doc: &'d CalcDoc) -> Option<(&'d PlanVersion, &'d Rule)> {
-        let v = doc.plans.get(opt(self.plan)?)?.versions.get(opt(self.version)?)?;
-        Some((v, v.config.rules.get(opt(self.rule)?)?))
+        rule_at(doc, self.plan, self.version, self.rule)
     }
 
     /// The explanation, written from the document the calculation ran on.
@@ -245,6 +244,12 @@ impl Diagnostic {
     }
 }
 
+/// The (plan version, rule) at document indices (`NONE` for none).
+fn rule_at(doc: &CalcDoc, plan: u32, version: u32, rule: u32) -> Option<(&PlanVersion, &Rule)> {
+    let v = doc.plans.get(opt(plan)?)?.versions.get(opt(version)?)?;
+    Some((v, v.config.rules.get(opt(rule)?)?))
+}
+
 /// The diagnostics of a calculation.
 #[derive(Default)]
 pub(crate) struct Diags {
@@ -299,6 +304,74 @@ pub(crate) fn cmp(
             false => a.message(doc).cmp(&b.message(doc)),
         })
         .then_with(|| (opt(a.deal), opt(a.rep)).cmp(&(opt(b.deal), opt(b.rep))))
+}
+
+/// Sorts diagnostics in [`cmp`] order and drops duplicates. Each diagnostic gets an integer key
+/// once — the rank of its code, deal, rep, plan, rule name and period text among those present
+/// (smaller for "none", as `None` sorts first) — so the sort compares integers; [`cmp`] decides
+/// only between equal keys (and sorts everything when a ghost credit's rep id has to be
+/// compared as text).
+pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], list: &mut Vec<Diagnostic>) {
+    let order = |a: &Diagnostic, b: &Diagnostic| cmp(doc, deals, reps, plans, a, b);
+    if list.iter().any(|d| matches!(d.detail, Detail::GhostCredit(_))) {
+        list.sort_unstable_by(order);
+        list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+        return;
+    }
+    fn ranks<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeMap<K, u32> {
+        let mut m: std::collections::BTreeMap<K, u32> = keys.map(|k| (k, 0)).collect();
+        for (i, v) in m.values_mut().enumerate() {
+            *v = i as u32;
+        }
+        m
+    }
+    // few distinct codes, rules and periods: rank them once (runs of equal values are common)
+    let codes = ranks(list.iter().map(|d| d.code));
+    let rule_refs: std::collections::BTreeSet<(u32, u32, u32)> =
+        list.iter().map(|d| (d.plan, d.version, d.rule)).collect();
+    let rules = ranks(rule_refs.into_iter().map(|(p, v, r)| rule_at(doc, p, v, r).map(|(_, r)| r.name.as_str())));
+    let periods: Vec<(Option<Period>, Option<String>)> = {
+        let set: std::collections::BTreeSet<Option<Period>> = list.iter().map(|d| d.period).collect();
+        let mut v: Vec<(Option<Period>, Option<String>)> =
+            set.into_iter().map(|p| (p, p.map(|p| p.to_string()))).collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    };
+    let period_rank: std::collections::BTreeMap<Option<Period>, u32> =
+        periods.iter().enumerate().map(|(i, (p, _))| (*p, i as u32)).collect();
+    let rank_of = |i: u32, ranks: &[u32]| if i == NONE { 0 } else { ranks[i as usize] + 1 };
+    let mut keyed: Vec<([u32; 6], u32)> = Vec::with_capacity(list.len());
+    let mut last: Option<(&'static str, u32, u32, u32, Option<Period>, [u32; 3])> = None;
+    for (i, d) in list.iter().enumerate() {
+        // codes, rules and periods repeat in runs: look them up only when they change
+        let (c, r, p) = match last {
+            Some((code, plan, version, rule, period, k))
+                if std::ptr::eq(code, d.code)
+                    && (plan, version, rule) == (d.plan, d.version, d.rule)
+                    && period == d.period =>
+            {
+                (k[0], k[1], k[2])
+            }
+            _ => {
+                let c = codes.get(d.code).copied().unwrap_or_default();
+                let r = d.rule_name(doc).map_or(0, |n| rules.get(&Some(n)).copied().unwrap_or_default() + 1);
+                let p = period_rank.get(&d.period).copied().unwrap_or_default();
+                last = Some((d.code, d.plan, d.version, d.rule, d.period, [c, r, p]));
+                (c, r, p)
+            }
+        };
+        keyed.push(([c, rank_of(d.deal, deals), rank_of(d.rep, reps), rank_of(d.plan, plans), r, p], i as u32));
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
+    let mut slots: Vec<Option<Diagnostic>> = std::mem::take(list).into_iter().map(Some).collect();
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(slots.len());
+    for (_, i) in keyed {
+        if let Some(d) = slots[i as usize].take() {
+            out.push(d);
+        }
+    }
+    out.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+    *list = out;
 }
 
 /// Checks a deal's conditions without writing why they failed: (pass, some value unreadable).

@@ -435,9 +435,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     crate::schedule::apply(doc, &mut calc)?; // SPEC §20 payout schedules: a post-step on the lines
     let Calculation { lines, total_deals, credited_pairs, .. } = calc;
     // equal diagnostics are identical (Ord over every field), so an unstable sort gives the same list
-    let order = |a: &Diagnostic, b: &Diagnostic| diag::cmp(doc, &ranks.deals, &ranks.reps, &ranks.plans, a, b);
-    diagnostics.sort_unstable_by(order);
-    diagnostics.dedup_by(|a, b| order(a, b) == std::cmp::Ordering::Equal);
+    diag::sort(doc, &ranks.deals, &ranks.reps, &ranks.plans, &mut diagnostics);
     quotas.sort_by(|a, b| {
         (&doc.reps[a.rep].id, &doc.plans[a.plan].plan_id, &a.rule_name, a.period).cmp(&(
             &doc.reps[b.rep].id,
