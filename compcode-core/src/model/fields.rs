@@ -226,7 +226,15 @@ impl FromIterator<(String, Value)> for Fields {
     /// Collects in key order; of duplicate keys the last one wins (as `BTreeMap`). The storage is
     /// sized exactly.
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut f = Fields(iter.into_iter().collect());
+        let iter = iter.into_iter();
+        // an exactly known length (a JSON object's entries) is allocated once, not grown to a
+        // capacity of 4 and shrunk back
+        let mut entries = match iter.size_hint() {
+            (lo, Some(hi)) if lo == hi => Vec::with_capacity(lo),
+            _ => Vec::new(),
+        };
+        entries.extend(iter);
+        let mut f = Fields(entries);
         f.normalize();
         f.shrink_to_fit();
         f
