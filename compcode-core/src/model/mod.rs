@@ -6,8 +6,10 @@ use crate::decimal::Rounding;
 use crate::period::{Period, PeriodKind};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::Value;
 use std::collections::BTreeMap;
+
+pub mod fields;
+pub use fields::Fields;
 
 /// Workspace settings (SPEC §1, §2, §4, §13).
 #[derive(Debug, Clone, PartialEq)]
@@ -424,8 +426,8 @@ pub struct Deal {
     pub owner_crm_id: Option<String>,
     /// Owner by email.
     pub owner_email: Option<String>,
-    /// Custom fields.
-    pub fields: BTreeMap<String, Value>,
+    /// Custom fields (sorted by name; see [`Fields`]).
+    pub fields: Fields,
     /// Explicit credits.
     pub credits: Option<Vec<Credit>>,
     /// Soft-deleted.
