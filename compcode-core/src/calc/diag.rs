@@ -341,7 +341,9 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         periods.iter().enumerate().map(|(i, (p, _))| (*p, i as u32)).collect();
     let rank_of = |i: u32, ranks: &[u32]| if i == NONE { 0 } else { ranks[i as usize] + 1 };
     let mut keyed: Vec<([u32; 6], u32)> = Vec::with_capacity(list.len());
-    let mut last: Option<(&'static str, u32, u32, u32, Option<Period>, [u32; 3])> = None;
+    // (code, plan, version, rule, period) of the previous diagnostic, and its [code, rule, period] ranks
+    type Run = (&'static str, u32, u32, u32, Option<Period>, [u32; 3]);
+    let mut last: Option<Run> = None;
     for (i, d) in list.iter().enumerate() {
         // codes, rules and periods repeat in runs: look them up only when they change
         let (c, r, p) = match last {
