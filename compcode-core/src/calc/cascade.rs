@@ -272,7 +272,7 @@ fn pay(
         role: None,
         milestone: None,
         level: None,
-        trace,
+        trace: super::fit(trace),
         installment: None,
     }))
 }

@@ -147,7 +147,7 @@ pub(crate) fn run_group<'a>(
             role: e.role.clone(),
             milestone: None,
             level: None,
-            trace,
+            trace: super::fit(trace),
             installment: None,
         });
     }
@@ -221,7 +221,7 @@ fn rate_table_line<'a>(
         role: e.role.clone(),
         milestone: Some(n),
         level: None,
-        trace,
+        trace: super::fit(trace),
         installment: None,
     })
 }

@@ -115,7 +115,7 @@ pub(crate) fn run_group<'a>(
         role: None,
         milestone: None,
         level: None,
-        trace,
+        trace: super::fit(trace),
         installment: None,
     });
     Ok(())
