@@ -144,62 +144,70 @@ pub fn to_text(d: Decimal) -> String {
 /// ```
 pub struct DecText {
     buf: [u8; 40],
-    start: usize,
+    len: usize,
 }
+
+/// "00" "01" … "99": two digits per division.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 impl DecText {
     /// Writes `d` (every digit of its scale, `-` when negative, like `Display`).
     pub fn new(d: Decimal) -> DecText {
         let m = d.mantissa().unsigned_abs();
         let scale = d.scale() as usize;
-        let mut buf = [0u8; 40];
-        // written from the end backwards: digits, the point after `scale` of them, the sign
-        let mut pos = buf.len();
-        let mut written = 0usize;
-        let mut push = |b: u8, pos: &mut usize| {
-            *pos -= 1;
-            buf[*pos] = b;
-        };
-        let mut digit = |x: u8, pos: &mut usize, written: &mut usize| {
-            if *written == scale && scale > 0 {
-                push(b'.', pos);
+        // the mantissa's digits at the end of `digits` (at most 29 of them, scale at most 28)
+        let mut digits = [b'0'; 40];
+        let mut p = digits.len();
+        if let Ok(mut x) = u64::try_from(m) {
+            while x >= 100 {
+                let r = (x % 100) as usize * 2;
+                x /= 100;
+                p -= 2;
+                digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
             }
-            push(b'0' + x, pos);
-            *written += 1;
-        };
-        if let Ok(mut small) = u64::try_from(m) {
-            loop {
-                digit((small % 10) as u8, &mut pos, &mut written);
-                small /= 10;
-                if small == 0 {
-                    break;
-                }
+            if x >= 10 {
+                let r = x as usize * 2;
+                p -= 2;
+                digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
+            } else {
+                p -= 1;
+                digits[p] = b'0' + x as u8;
             }
         } else {
-            let mut big = m;
-            loop {
-                digit((big % 10) as u8, &mut pos, &mut written);
-                big /= 10;
-                if big == 0 {
-                    break;
-                }
+            let mut x = m;
+            while x > 0 {
+                p -= 1;
+                digits[p] = b'0' + (x % 10) as u8;
+                x /= 10;
             }
         }
-        // at least one digit before the point
-        while written <= scale {
-            digit(0, &mut pos, &mut written);
-        }
+        // at least one digit before the point (`digits` is '0'-filled)
+        p = p.min(digits.len() - scale - 1);
+        let int_len = digits.len() - p - scale;
+        let mut buf = [0u8; 40];
+        let mut len = 0;
         if d.is_sign_negative() {
-            pos -= 1;
-            buf[pos] = b'-';
+            buf[0] = b'-';
+            len = 1;
         }
-        DecText { buf, start: pos }
+        buf[len..len + int_len].copy_from_slice(&digits[p..p + int_len]);
+        len += int_len;
+        if scale > 0 {
+            buf[len] = b'.';
+            buf[len + 1..len + 1 + scale].copy_from_slice(&digits[digits.len() - scale..]);
+            len += 1 + scale;
+        }
+        DecText { buf, len }
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
         // only ASCII digits, '.' and '-' were written
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 

@@ -155,6 +155,40 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // the usual case (a 4-digit year, n < 100) written from a stack buffer: periods are
+        // written for every line of an answer, and `write!` costs several times more (issue #9)
+        if (0..=9999).contains(&self.year) && self.n < 100 && f.width().is_none() {
+            let y = self.year as u32;
+            let mut b = [
+                b'0' + (y / 1000) as u8,
+                b'0' + (y / 100 % 10) as u8,
+                b'0' + (y / 10 % 10) as u8,
+                b'0' + (y % 10) as u8,
+                b'-',
+                b'Q',
+                b'0',
+                b'0',
+            ];
+            let len = match self.kind {
+                PeriodKind::Monthly => {
+                    b[5] = b'0' + (self.n / 10) as u8;
+                    b[6] = b'0' + (self.n % 10) as u8;
+                    7
+                }
+                PeriodKind::Quarterly if self.n < 10 => {
+                    b[6] = b'0' + self.n as u8;
+                    7
+                }
+                PeriodKind::Quarterly => {
+                    b[6] = b'0' + (self.n / 10) as u8;
+                    b[7] = b'0' + (self.n % 10) as u8;
+                    8
+                }
+                PeriodKind::Annual => 4,
+            };
+            // only ASCII digits, '-' and 'Q' were written
+            return f.write_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
+        }
         match self.kind {
             PeriodKind::Monthly => write!(f, "{:04}-{:02}", self.year, self.n),
             PeriodKind::Quarterly => write!(f, "{:04}-Q{}", self.year, self.n),
@@ -201,6 +235,23 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s, false).unwrap()
+    }
+
+    #[test]
+    fn the_fast_text_is_the_formatted_text() {
+        for year in [-5, 0, 7, 99, 999, 1000, 2026, 9999, 10000, 123456] {
+            for n in [0, 1, 4, 9, 10, 12, 99, 100, 1234] {
+                for kind in [PeriodKind::Monthly, PeriodKind::Quarterly, PeriodKind::Annual] {
+                    let p = Period { year, kind, n };
+                    let slow = match kind {
+                        PeriodKind::Monthly => format!("{:04}-{:02}", year, n),
+                        PeriodKind::Quarterly => format!("{:04}-Q{}", year, n),
+                        PeriodKind::Annual => format!("{:04}", year),
+                    };
+                    assert_eq!(p.to_string(), slow, "{p:?}");
+                }
+            }
+        }
     }
 
     #[test]
