@@ -215,7 +215,7 @@ fn pay(
     base: Decimal,
 ) -> Result<Option<Line>> {
     let tiers = ctx.tiers_for(manager, plan, version, rule);
-    let mut trace = Vec::new();
+    let mut trace = ctx.new_trace();
     ctx.step(&mut trace, || Step::Cascade {
         source_rep_id: ctx.doc.reps[src].id.clone(),
         level: rule.level,

@@ -269,6 +269,11 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
+    /// An empty trace with room for a line's usual 3 steps (none when traces are off).
+    pub fn new_trace(&self) -> Vec<Step> {
+        Vec::with_capacity(if self.trace { 3 } else { 0 })
+    }
+
     pub fn step(&self, trace: &mut Vec<Step>, f: impl FnOnce() -> Step) {
         if self.trace {
             trace.push(f());
@@ -276,8 +281,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A line's trace without spare capacity: a trace grows to room for 4 steps and most lines
-/// have 3, which is 112 unused bytes per line (≈ 100 MB at a million lines, issue #9).
+/// A line's trace without spare capacity (traces start with room for 3 steps, most lines' count;
+/// a spare 112-byte step per line is ≈ 100 MB at a million lines, issue #9).
 pub(crate) fn fit(mut trace: Vec<Step>) -> Vec<Step> {
     if trace.capacity() > trace.len() {
         trace.shrink_to_fit();

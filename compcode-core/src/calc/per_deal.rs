@@ -61,7 +61,7 @@ pub(crate) fn run_group<'a>(
             continue;
         }
         let tiers = ctx.tiers_for(rep, plan, e.version, rule);
-        let mut trace = Vec::new();
+        let mut trace = ctx.new_trace();
         ctx.step(&mut trace, || Step::Credit {
             deal_id: doc.deals[e.deal].id.clone(),
             credit_date: e.date,
@@ -185,7 +185,7 @@ fn rate_table_line<'a>(
     let flat_part = if contract > Decimal::ZERO { flat } else { Decimal::ZERO };
     let amount = from_percent.add_c(flat_part)?;
     let name = rule.milestones.iter().find(|m| m.number == n).and_then(|m| m.name.clone());
-    let mut trace = Vec::new();
+    let mut trace = ctx.new_trace();
     ctx.step(&mut trace, || {
         let matched: Vec<&str> = crate::model::RATE_KEYS
             .iter()

@@ -61,7 +61,7 @@ pub(crate) fn run_group<'a>(
     let field = if mirror { field_total.abs() } else { field_total };
     let base = payout_base(rule, sized, positive, Decimal::ONE, quota.as_ref(), Some(field));
     let tiers = ctx.tiers_for(rep, plan, version, rule);
-    let mut trace = Vec::new();
+    let mut trace = ctx.new_trace();
     ctx.step(&mut trace, || Step::Period { period, deals: entries.len(), credited: total, attainment, closed });
     let priced = price(
         ctx,
