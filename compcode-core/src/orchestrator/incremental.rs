@@ -20,11 +20,15 @@
 //!    every deal that does credit one is kept; a deal kept needlessly only adds lines outside the
 //!    scope) and, when every rule dates its lines by `closeDate` (no `creditDateField`, payout
 //!    schedule or rate table), that close inside the widest period around the deal's dates (see
-//!    [`date_window`]), and the run's snapshot;
+//!    [`date_window`]), and the run's snapshot — a stored deal whose document the previous deal
+//!    run read already is taken typed from [`cache`], the others are read with the document;
 //! 3. calculates, keeps the computed lines of the scope (the same test as a full run), and scans
 //!    the stored events of the receivers (the `repId` index) by reference, parsing only those of
 //!    the scope — without their traces; the changed keys' traces are fetched by key afterwards —
-//!    plus the clawbacks and true-ups (the corrections of the locks).
+//!    plus the clawbacks and true-ups (the corrections of the locks). A calculated line of
+//!    another deal in a period the scope cannot hold is passed over after reading three fields.
+//!    Reconcile compares events without traces (it never reads them): only the computed events
+//!    it writes get theirs.
 //!
 //! The output — events written, history rows, audit entries, the counters, the change set — is
 //! the full calculation's: `tests::incremental_deal_runs_match_full_runs` runs random upserts,
