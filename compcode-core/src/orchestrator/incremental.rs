@@ -136,7 +136,8 @@ impl<R: Repository> Orchestrator<R> {
         let mut deals = Vec::new();
         self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
             let d = &r.doc;
-            if s(d, "id") != Some(id) && matcher.may_credit(d) && in_window(d) {
+            // the date test first: the cheaper one (a deal outside the window is not read further)
+            if s(d, "id") != Some(id) && in_window(d) && matcher.may_credit(d) {
                 match cache.remove(&r.id) {
                     Some(hit) if hit.0 == *d => slots.push((r.id.clone(), Some(hit))),
                     _ => {
