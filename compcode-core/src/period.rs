@@ -226,7 +226,11 @@ pub fn parse_date(s: &str, allow_time: bool) -> Option<NaiveDate> {
     if !shape {
         return None;
     }
-    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+    // the shape is checked: read the digits directly (chrono's `parse_from_str` interprets a
+    // format string on every call, a hot spot of deal runs, issue #9); same dates, same `None`s
+    let num = |r: std::ops::Range<usize>| hb[r].iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
+    let year = i32::try_from(num(0..4)).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7), num(8..10))
 }
 
 #[cfg(test)]
@@ -251,6 +255,23 @@ mod tests {
                     assert_eq!(p.to_string(), slow, "{p:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn parse_date_reads_as_chrono_does() {
+        for y in ["0000", "0001", "1999", "2024", "2026", "9999"] {
+            for m in 0..=13 {
+                for dd in [0u32, 1, 9, 10, 28, 29, 30, 31, 32, 99] {
+                    let text = format!("{y}-{m:02}-{dd:02}");
+                    let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+                    assert_eq!(parse_date(&text, false), chrono, "{text}");
+                    assert_eq!(parse_date(&format!("{text}T10:00:00Z"), true), chrono, "{text}");
+                }
+            }
+        }
+        for bad in ["2026-1-01", "2026/01/01", "+026-01-01", "2026-01-0a", "2026-01-01x", ""] {
+            assert_eq!(parse_date(bad, true), None, "{bad}");
         }
     }
 

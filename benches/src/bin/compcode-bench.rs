@@ -3,13 +3,21 @@
 //! ```text
 //! compcode-bench gen DEALS [--reps N] [--no-trace]          # the input JSON on stdout
 //! compcode-bench run DEALS [--reps N] [--no-trace] [--view]  # time read + calculate + render in memory
-//! compcode-bench upsert DEALS [--reps N]                   # a store of DEALS deals, then time 3 deal upserts
+//! compcode-bench upsert DEALS [--reps N] [--case big|small] [--times N]  # a store, then time deal upserts
 //! compcode-bench totals FILE                                 # simulate a JSON file: totals per rule
 //! ```
 //!
 //! `run` builds the document in memory first (not timed), then times `read_document` (validation)
 //! and `simulate_doc` (calculation and the output objects) separately; it is what
 //! `valgrind --tool=callgrind` profiles.
+//!
+//! `upsert` times two cases (`--case` picks one, for `valgrind --toggle-collect='*upsert_deal*'`;
+//! the difference between `--times 3` and `--times 1` is two upserts after the first):
+//! `big`, 3 upserts of `D0` (an early deal of the first quarter) with a changed amount, which
+//! changes every later line of its rep-quarter under the marginal attainment tiers (about 5,500
+//! events for 57,000 deals and 1 rep); `small`, 3 upserts of a new deal `DNEW` closing on the
+//! quarter's last day (after every other deal of the quarter), whose amount changes: one or two
+//! events change.
 use compcode_bench::{generate, generate_json, Workload};
 use std::time::Instant;
 
@@ -57,11 +65,15 @@ fn main() {
     let mut w = Workload::default();
     let mut cmd = None;
     let mut view = false;
+    let mut case = String::from("both");
+    let mut times = 3u64;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--no-trace" => w.trace = false,
             "--view" => view = true,
+            "--case" => case = it.next().cloned().unwrap_or(case),
+            "--times" => times = it.next().and_then(|s| s.parse().ok()).unwrap_or(times),
             "--reps" => w.reps = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.reps),
             "--seed" => w.seed = it.next().and_then(|s| s.parse().ok()).unwrap_or(w.seed),
             s if cmd.is_none() && !s.starts_with('-') => cmd = Some(s.to_string()),
@@ -105,16 +117,31 @@ fn main() {
                 std::process::exit(1)
             }
             println!("import of {} deals: {:.3} s", w.deals, t0.elapsed().as_secs_f64());
-            for n in 0..3 {
-                let snap = serde_json::json!({"id": "D0", "name": "Deal 0", "stage": "closed_won",
-                    "amount": format!("{}.00", 50_000 + n), "closeDate": "2026-02-10", "ownerRepId": "rep0",
-                    "fields": {"region": "EMEA", "product": "Platform"}});
-                let t = Instant::now();
-                match o.upsert_deal(&Actor::System, snap, at) {
-                    Ok(r) => println!("upsert: {:.3} s ({} updated)", t.elapsed().as_secs_f64(), r.events_updated),
-                    Err(e) => {
-                        eprintln!("{e}");
-                        std::process::exit(1)
+            let mut cases = Vec::new();
+            if case != "small" {
+                cases.push(("big", "D0", "2026-02-10"));
+            }
+            if case != "big" {
+                cases.push(("small", "DNEW", "2026-03-31"));
+            }
+            for (name, id, close) in cases {
+                for n in 0..times {
+                    let snap = serde_json::json!({"id": id, "name": "Deal", "stage": "closed_won",
+                        "amount": format!("{}.00", 50_000 + n), "closeDate": close, "ownerRepId": "rep0",
+                        "fields": {"region": "EMEA", "product": "Platform"}});
+                    let t = Instant::now();
+                    match o.upsert_deal(&Actor::System, snap, at) {
+                        Ok(r) => println!(
+                            "upsert {name} {id}: {:.3} s ({} written, {} updated, {} noop)",
+                            t.elapsed().as_secs_f64(),
+                            r.events_written,
+                            r.events_updated,
+                            r.events_noop
+                        ),
+                        Err(e) => {
+                            eprintln!("{e}");
+                            std::process::exit(1)
+                        }
                     }
                 }
             }

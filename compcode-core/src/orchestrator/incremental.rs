@@ -20,11 +20,15 @@
 //!    every deal that does credit one is kept; a deal kept needlessly only adds lines outside the
 //!    scope) and, when every rule dates its lines by `closeDate` (no `creditDateField`, payout
 //!    schedule or rate table), that close inside the widest period around the deal's dates (see
-//!    [`date_window`]), and the run's snapshot;
+//!    [`date_window`]), and the run's snapshot — a stored deal whose document the previous deal
+//!    run read already is taken typed from [`cache`], the others are read with the document;
 //! 3. calculates, keeps the computed lines of the scope (the same test as a full run), and scans
 //!    the stored events of the receivers (the `repId` index) by reference, parsing only those of
 //!    the scope — without their traces; the changed keys' traces are fetched by key afterwards —
-//!    plus the clawbacks and true-ups (the corrections of the locks).
+//!    plus the clawbacks and true-ups (the corrections of the locks). A calculated line of
+//!    another deal in a period the scope cannot hold is passed over after reading three fields.
+//!    Reconcile compares events without traces (it never reads them): only the computed events
+//!    it writes get theirs.
 //!
 //! The output — events written, history rows, audit entries, the counters, the change set — is
 //! the full calculation's: `tests::incremental_deal_runs_match_full_runs` runs random upserts,
@@ -44,7 +48,7 @@ use super::{plan_for_calc, s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
 use crate::ledger::{attach_trace, reconcile, untraced_events, ChangeSet, Event};
-use crate::model::CalcDoc;
+use crate::model::{CalcDoc, Deal};
 use crate::period::{parse_date, Period, PeriodKind};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
@@ -125,19 +129,53 @@ impl<R: Repository> Orchestrator<R> {
             Some(w) => w.may_hold(d),
             None => true,
         };
+        // a stored deal whose document the last run read already is taken typed from the cache
+        // (see `cache`); the others are read with the snapshot, in the document
+        let mut cache = self.deal_cache.take();
+        let mut slots: Vec<(String, Option<(Value, Deal)>)> = Vec::new();
         let mut deals = Vec::new();
         self.repo.scan(Collection::Deals, &Query::all(), &mut |r| {
             let d = &r.doc;
-            if s(d, "id") != Some(id) && matcher.may_credit(d) && in_window(d) {
-                deals.push(d.clone());
+            // the date test first: the cheaper one (a deal outside the window is not read further)
+            if s(d, "id") != Some(id) && in_window(d) && matcher.may_credit(d) {
+                match cache.remove(&r.id) {
+                    Some(hit) if hit.0 == *d => slots.push((r.id.clone(), Some(hit))),
+                    _ => {
+                        deals.push(d.clone());
+                        slots.push((r.id.clone(), None));
+                    }
+                }
             }
             Ok(())
         })?;
+        drop(cache);
         deals.push(snap.clone());
         state["deals"] = Value::Array(deals);
         // a document or calculation that fails (an invalid snapshot, say) fails as the full run
         // does: with its error, whose paths count every stored deal
-        let Ok(doc) = read_document(&state) else { return Ok(None) };
+        let Ok(mut doc) = read_document(&state) else { return Ok(None) };
+        // the deals in the document's order: the stored ones by record id, then the snapshot
+        let Value::Array(read_docs) = state["deals"].take() else { return Ok(None) };
+        let read = std::mem::take(&mut doc.deals);
+        if read.len() != read_docs.len() {
+            return Ok(None);
+        }
+        let mut read = read.into_iter().zip(read_docs);
+        let mut sources: Vec<(String, Value)> = Vec::with_capacity(slots.len() + 1);
+        for (rid, hit) in slots {
+            let Some((v, deal)) = hit.or_else(|| read.next().map(|(deal, v)| (v, deal))) else { return Ok(None) };
+            doc.deals.push(deal);
+            sources.push((rid, v));
+        }
+        let Some((deal, v)) = read.next() else { return Ok(None) };
+        doc.deals.push(deal);
+        sources.push((id.to_string(), v));
+        // the reader's one check across deals: no id twice (else the full run reports it)
+        let mut ids = HashSet::with_capacity(doc.deals.len());
+        if !doc.deals.iter().all(|d| ids.insert(d.id.as_str())) {
+            return Ok(None);
+        }
+        drop(ids);
         let fy = doc.settings.fiscal_year_start_month;
         let Ok(calc) = calculate(&doc) else { return Ok(None) };
 
@@ -159,11 +197,14 @@ impl<R: Repository> Orchestrator<R> {
                 credit_date: date,
             });
         }
+        // without their traces: reconcile never compares traces, and only the keys it writes
+        // get theirs (see `attach_computed_traces`)
+        let mut line_of: HashMap<String, usize> = HashMap::new();
         let fresh: Vec<Event> = computed
             .into_iter()
             .filter(|(_, e)| is_calculated(e) && scope.contains(&EventView::of(e)))
-            .map(|(i, mut e)| {
-                attach_trace(&calc, i, &mut e);
+            .map(|(i, e)| {
+                line_of.insert(e.idempotency_key.clone(), i);
                 e
             })
             .collect();
@@ -177,6 +218,21 @@ impl<R: Repository> Orchestrator<R> {
         self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
             if r.rep_id.as_ref().is_some_and(|rep| !receivers.contains(rep)) {
                 return Ok(()); // the rep index says: another rep's event
+            }
+            // a calculated line of another deal in a period the scope cannot hold (most of a
+            // rep's lines): three fields tell, and only its version may be needed (a key of the
+            // scope computed again in another period, its per_deal key having no period)
+            let doc = &r.doc;
+            if let (Some(phase), Some(period), Some(deal)) =
+                (s(doc, "executionPhase"), s(doc, "period"), opt_str(doc, "dealId"))
+            {
+                if is_calculated_phase(phase) && deal != Some(id) && !scope.may_hold_period(period) {
+                    let key = s(doc, "idempotencyKey").unwrap_or(&r.id);
+                    if fresh_keys.contains(key) {
+                        versions.insert(key.to_string(), r.version);
+                    }
+                    return Ok(());
+                }
             }
             let parsed;
             let v = match EventView::of_doc(&r.doc) {
@@ -219,8 +275,11 @@ impl<R: Repository> Orchestrator<R> {
         };
         let landing = |e: &Event| landing_period(e, at, fy, &locks);
         let mut changes = reconcile(&existing, &fresh, &locks, &landing);
+        attach_computed_traces(&mut changes, &calc, &line_of);
         self.attach_stored_traces(&mut changes)?;
         let skipped = skipped_reasons(id, &fresh, &doc, &calc);
+        let deals = std::mem::take(&mut doc.deals);
+        self.deal_cache.put(sources.into_iter().zip(deals).map(|((rid, v), deal)| (rid, (v, deal))).collect());
         Ok(Some(RunPart { changes, versions, skipped }))
     }
 
@@ -272,11 +331,22 @@ impl<R: Repository> Orchestrator<R> {
         if want.is_empty() {
             return Ok(());
         }
-        // by key (a store indexes its ids), not by listing every event
-        for (key, slot) in want.iter_mut() {
-            if let Some(r) = self.repo.get(Collection::Events, key)? {
-                *slot = Some(trace_of(r.doc)?);
+        if want.len() < BY_KEY_BELOW {
+            // by key (a store indexes its ids), not by listing every event
+            for (key, slot) in want.iter_mut() {
+                if let Some(r) = self.repo.get(Collection::Events, key)? {
+                    *slot = Some(trace_of(r.doc)?);
+                }
             }
+        } else {
+            // many keys (a change early in a marginal-tier group moves every later line): the
+            // same records, by id, lent by one pass instead of copied whole by a `get` each
+            self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
+                if let Some(slot @ None) = want.get_mut(r.id.as_str()) {
+                    *slot = Some(trace_of_ref(&r.doc)?);
+                }
+                Ok(())
+            })?;
         }
         if want.values().any(Option::is_none) {
             // a record whose id is not its key: find it by its key
@@ -302,6 +372,40 @@ impl<R: Repository> Orchestrator<R> {
             }
         }
         Ok(())
+    }
+}
+
+/// Gives the computed events of a change set (reconciled without their traces) their traces:
+/// exactly the events [`reconcile`] copies from a computed event — a written or updated key's
+/// `new`, a locked new key's placeholder and every held computed event. (`line_of`: the line of
+/// each computed key.)
+fn attach_computed_traces(changes: &mut ChangeSet, calc: &crate::calc::Calculation, line_of: &HashMap<String, usize>) {
+    for c in changes.written.iter_mut().chain(changes.updated.iter_mut()) {
+        if let Some(&i) = line_of.get(&c.key) {
+            attach_trace(calc, i, &mut c.new);
+        }
+    }
+    for c in &mut changes.locked {
+        let Some(&i) = line_of.get(&c.key) else { continue };
+        if c.old.is_none() {
+            attach_trace(calc, i, &mut c.new);
+        }
+        if let Some(ev) = c.new.held.as_mut().and_then(|h| h.event.as_mut()) {
+            attach_trace(calc, i, ev);
+        }
+    }
+}
+
+/// From how many changed keys [`Orchestrator::attach_stored_traces`] reads the stored events in
+/// one pass rather than one `get` per key.
+const BY_KEY_BELOW: usize = 32;
+
+/// [`trace_of`] of a borrowed document (only the trace is copied).
+fn trace_of_ref(doc: &Value) -> Result<Vec<Value>> {
+    match doc.get("trace") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(t)) => Ok(t.clone()),
+        Some(t) => serde_json::from_value(t.clone()).map_err(internal),
     }
 }
 
@@ -404,13 +508,7 @@ impl<'a> EventView<'a> {
     /// The view of a stored event's document; `None` when a field does not have the type an
     /// [`Event`] reads (the caller then parses it, and reports what is wrong).
     pub fn of_doc(doc: &'a Value) -> Option<Self> {
-        fn opt<'v>(doc: &'v Value, key: &str) -> Option<Option<&'v str>> {
-            match doc.get(key) {
-                None | Some(Value::Null) => Some(None),
-                Some(Value::String(t)) => Some(Some(t)),
-                Some(_) => None,
-            }
-        }
+        let opt = opt_str;
         Some(EventView {
             phase: s(doc, "executionPhase")?,
             deal_id: opt(doc, "dealId")?,
@@ -424,18 +522,29 @@ impl<'a> EventView<'a> {
     }
 }
 
+/// An optional string field as an [`Event`] reads it (`None`: not a string).
+fn opt_str<'v>(doc: &'v Value, key: &str) -> Option<Option<&'v str>> {
+    match doc.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(t)) => Some(Some(t)),
+        Some(_) => None,
+    }
+}
+
 /// The scope of a deal run: the test of `RunScope::Deal` (see the module docs).
 pub(super) struct DealScope {
     deal_id: String,
     fy: u32,
-    groups: HashSet<(String, String, String, String)>,
+    /// (rep, plan, rule, period); a deal has few groups, and a lookup by borrowed parts
+    /// allocates nothing (it runs for every stored event of the receivers)
+    groups: Vec<[String; 4]>,
     reps: HashSet<String>,
     dates: Vec<NaiveDate>,
 }
 
 impl DealScope {
     pub fn new(deal_id: &str, fy: u32) -> Self {
-        DealScope { deal_id: deal_id.to_string(), fy, groups: HashSet::new(), reps: HashSet::new(), dates: Vec::new() }
+        DealScope { deal_id: deal_id.to_string(), fy, groups: Vec::new(), reps: HashSet::new(), dates: Vec::new() }
     }
 
     /// True for a per_deal line of the run's deal (its group is in the scope).
@@ -446,7 +555,9 @@ impl DealScope {
     /// Adds a per_deal line of the deal (stored or computed): its group and its date.
     pub fn add(&mut self, v: &EventView<'_>) {
         if self.is_deal_line(v) {
-            self.groups.insert((v.rep_id.into(), v.plan_id.into(), v.rule_name.into(), v.period.into()));
+            if !self.has_group(v) {
+                self.groups.push([v.rep_id.into(), v.plan_id.into(), v.rule_name.into(), v.period.into()]);
+            }
             self.reps.insert(v.rep_id.to_string());
             self.dates.extend(parse_date(v.credit_date, false));
         }
@@ -455,15 +566,27 @@ impl DealScope {
     /// True when the group of a per_deal line of the deal is in the scope.
     pub fn has_group(&self, v: &EventView<'_>) -> bool {
         self.reps.contains(v.rep_id)
-            && self.groups.contains(&(v.rep_id.into(), v.plan_id.into(), v.rule_name.into(), v.period.into()))
+            && self
+                .groups
+                .iter()
+                .any(|[r, p, n, d]| r == v.rep_id && p == v.plan_id && n == v.rule_name && d == v.period)
+    }
+
+    /// False only when [`Self::contains`] is false for every per_deal, periodic or cascade line
+    /// of `period` that is not one of the run's deal (neither a group's period nor a period
+    /// covering one of the deal's dates).
+    pub fn may_hold_period(&self, period: &str) -> bool {
+        self.groups.iter().any(|g| g[3] == period) || self.covers(period)
+    }
+
+    /// True when the period contains one of the deal's dates.
+    fn covers(&self, period: &str) -> bool {
+        Period::parse(period).is_some_and(|p| self.dates.iter().any(|d| p.start(self.fy) <= *d && *d < p.end(self.fy)))
     }
 
     /// True when the line is in the scope.
     pub fn contains(&self, v: &EventView<'_>) -> bool {
-        let covers = || {
-            Period::parse(v.period)
-                .is_some_and(|p| self.dates.iter().any(|d| p.start(self.fy) <= *d && *d < p.end(self.fy)))
-        };
+        let covers = || self.covers(v.period);
         match v.phase {
             "per_deal" => self.has_group(v),
             "periodic" => self.reps.contains(v.rep_id) && covers(),
@@ -520,8 +643,10 @@ impl CreditMatcher {
     /// True when the deal may credit one of the reps.
     pub fn may_credit(&self, deal: &Value) -> bool {
         let Some(obj) = deal.as_object() else { return true };
+        // a string id is looked up as it is (no copy: this runs for every stored deal)
         let hit = |v: Option<&Value>, set: &HashSet<String>| match v {
             None | Some(Value::Null) => false,
+            Some(Value::String(t)) => set.contains(t.as_str()),
             Some(v) => match id_text(v) {
                 Some(t) => set.contains(&t),
                 None => true,
@@ -547,5 +672,6 @@ impl CreditMatcher {
     }
 }
 
+pub(super) mod cache;
 #[cfg(test)]
 mod tests;

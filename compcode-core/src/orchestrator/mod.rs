@@ -71,6 +71,8 @@ pub struct Orchestrator<R: Repository> {
     /// Deal runs calculate the whole store (the reference the incremental deal runs are tested
     /// against, issue #9); false outside tests.
     exhaustive: bool,
+    /// The typed deals of the last deal run (issue #9, `incremental::cache`).
+    deal_cache: incremental::cache::DealCache,
 }
 
 /// How many times a workflow is retried after a lost race.
@@ -79,7 +81,7 @@ const RETRIES: usize = 4;
 impl<R: Repository> Orchestrator<R> {
     /// An orchestrator over `repo`.
     pub fn new(repo: R) -> Self {
-        Orchestrator { repo, exhaustive: false }
+        Orchestrator { repo, exhaustive: false, deal_cache: Default::default() }
     }
 
     /// The repository.

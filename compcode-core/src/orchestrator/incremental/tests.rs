@@ -325,3 +325,70 @@ fn invalid_snapshot_fails_like_the_full_run() {
     assert!(format!("{a:?}").contains("deals[5]"), "{a:?}");
     assert!(contents(fast.repo()) == contents(full.repo()));
 }
+
+/// The typed deals a deal run keeps for the next one (`cache`) are used only while their stored
+/// document is unchanged: the host rewriting a deal's snapshot behind the orchestrator's back
+/// (`repo_mut`), deleting it, or putting it back under the same id with other contents, is seen
+/// by the next deal run of its group exactly as by the full calculation.
+#[test]
+fn cached_deals_follow_the_host_writing_the_store() {
+    use crate::repository::{Record, Write};
+    let mut fast = setup(false, false);
+    let mut full = setup(false, false);
+    full.exhaustive = true;
+    let at = day(10, 1);
+    let upsert = |deal: u8, amount: u32, d: u32| Op::Upsert {
+        deal,
+        owner: 0,
+        won: true,
+        amount,
+        month: 2,
+        day: d,
+        emea: true,
+        cancelled: false,
+    };
+    let both = |fast: &mut Orchestrator<MemoryRepository>, full: &mut Orchestrator<MemoryRepository>, op: &Op| {
+        let a = apply(fast, op, at);
+        assert_eq!(a, apply(full, op, at), "{op:?}");
+        assert!(a.get("error").is_none(), "{op:?}: {a}");
+        assert!(contents(fast.repo()) == contents(full.repo()), "{op:?}");
+        a
+    };
+    for (n, d) in [(1u8, 3u32), (2, 5), (3, 7), (4, 9)] {
+        both(&mut fast, &mut full, &upsert(n, 40, d));
+    }
+    // the host edits D2 (amount 40,000 → 70,000) and replaces D3 by a lost deal, in place
+    let host = |o: &mut Orchestrator<MemoryRepository>, id: &str, change: &dyn Fn(&mut Value)| {
+        let mut rec = o.repo().get(Collection::Deals, id).unwrap().unwrap();
+        change(&mut rec.doc);
+        let version = rec.version;
+        let rec = Record { version: 0, ..rec };
+        o.repo_mut().commit(vec![Write::put(Collection::Deals, rec, Some(version))]).unwrap();
+    };
+    for o in [&mut fast, &mut full] {
+        host(o, "D2", &|d| d["amount"] = json!("70000.00"));
+        host(o, "D3", &|d| d["stage"] = json!("closed_lost"));
+    }
+    // D4's run reads D2 and D3 as they are now: D2's two lines, D4's two, a's bonus and m1's
+    // override change; D3's two lines are reversed
+    let r = both(&mut fast, &mut full, &upsert(4, 41, 9));
+    assert_eq!((&r["eventsUpdated"], &r["eventsReversed"]), (&json!(6), &json!(2)), "{r}");
+    let d4 = full.repo().get(Collection::Events, r#"["D4","a","ae","Attainment"]"#).unwrap().unwrap();
+    // a's Q1 before D4: 40,000 + 70,000 = 110,000 (quota 100,000); D4's 41,000 reaches 151,000:
+    // 40,000 × 8 % + 1,000 × 12 % = 3,200 + 120 = 3,320.00
+    assert_eq!(d4.doc["amount"], "3320.00");
+    // the host deletes D1 and writes it again with the same version number and other contents
+    for o in [&mut fast, &mut full] {
+        let rec = o.repo().get(Collection::Deals, "D1").unwrap().unwrap();
+        o.repo_mut().commit(vec![Write::Delete { collection: Collection::Deals, id: "D1".into() }]).unwrap();
+        let mut doc = rec.doc.clone();
+        doc["amount"] = json!("10000.00");
+        let again = Record { version: 0, doc, ..rec };
+        o.repo_mut().commit(vec![Write::put(Collection::Deals, again, Some(0))]).unwrap();
+    }
+    both(&mut fast, &mut full, &upsert(4, 42, 9));
+    // and a full recalculation afterwards finds every stored line up to date
+    let mut check = Orchestrator::new(fast.repo().clone());
+    let r = check.recalculate(&Actor::System, None, at).unwrap();
+    assert_eq!((r.events_written, r.events_updated, r.events_reversed), (0, 0, 0), "{:?}", r.changes);
+}
