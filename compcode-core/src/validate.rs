@@ -44,6 +44,23 @@ fn idx(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
+/// Appends the decimal digits of `i` (what `format!("{i}")` writes).
+fn push_index(out: &mut String, i: usize) {
+    let mut b = [0u8; 20];
+    let mut n = b.len();
+    let mut x = i;
+    loop {
+        n -= 1;
+        b[n] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    // only ASCII digits were written
+    out.push_str(std::str::from_utf8(&b[n..]).unwrap_or_default());
+}
+
 impl Reader {
     /// A reader with the default fiscal year.
     pub(crate) fn new() -> Self {
@@ -476,8 +493,15 @@ impl Reader {
             out.reserve_exact(items.len());
             let base = join(path, key);
             let mut kept = Vec::new();
+            // one path buffer for the list: `base[i]` per entry without formatting machinery
+            let mut at = String::with_capacity(base.len() + 12);
             for (i, it) in items.iter().enumerate() {
-                if let Some(x) = f(self, it, &idx(&base, i)) {
+                at.clear();
+                at.push_str(&base);
+                at.push('[');
+                push_index(&mut at, i);
+                at.push(']');
+                if let Some(x) = f(self, it, &at) {
                     out.push(x);
                     kept.push(i);
                 }
@@ -1519,11 +1543,12 @@ fn check_tiers_for_mode(r: &mut Reader, path: &str, tiers: &[Tier], mode: TierMo
 
 fn dup_check(r: &mut Reader, m: &Obj, list: &str, key: &str) {
     let Some(items) = m.get(list).and_then(Value::as_array) else { return };
-    let mut seen = HashSet::new();
+    // ids borrowed from the input (a million deals: no copy of each id)
+    let mut seen: HashSet<std::borrow::Cow<'_, str>> = HashSet::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
-        let id = match it.get(key) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
+        let id: std::borrow::Cow<'_, str> = match it.get(key) {
+            Some(Value::String(s)) => s.as_str().into(),
+            Some(Value::Number(n)) => n.to_string().into(),
             _ => continue,
         };
         if !seen.insert(id.clone()) {
@@ -1900,4 +1925,18 @@ pub(crate) fn read_amortization_input(
         Some((lines, Policy { months: months?, start }, settings.currency_precision, settings.rounding))
     })();
     r.finish(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_index_writes_the_decimal_digits() {
+        for i in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut s = String::from("deals[");
+            push_index(&mut s, i);
+            assert_eq!(s, format!("deals[{i}"));
+        }
+    }
 }
