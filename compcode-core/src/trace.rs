@@ -200,14 +200,6 @@ impl Serialize for OptDec {
     }
 }
 
-struct Date(NaiveDate);
-
-impl Serialize for Date {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
 /// A value written as its `Display` text.
 struct Text<'a, T: std::fmt::Display>(&'a T);
 
@@ -235,7 +227,7 @@ impl Serialize for Step {
         match self {
             Step::Credit { deal_id, credit_date, split_percent, credited, before, after } => {
                 let mut m = s.serialize_map(Some(7))?;
-                m.serialize_entry("creditDate", &Date(*credit_date))?;
+                m.serialize_entry("creditDate", &Text(credit_date))?;
                 m.serialize_entry("creditedValue", &Dec(*credited))?;
                 m.serialize_entry("cumulativeAfter", &Dec(*after))?;
                 m.serialize_entry("cumulativeBefore", &Dec(*before))?;
@@ -316,7 +308,7 @@ impl Serialize for Step {
             }
             Step::Override { deal_id, credit_date, level } => {
                 let mut m = s.serialize_map(Some(4))?;
-                m.serialize_entry("creditDate", &Date(*credit_date))?;
+                m.serialize_entry("creditDate", &Text(credit_date))?;
                 m.serialize_entry("dealId", deal_id)?;
                 m.serialize_entry("level", level)?;
                 m.serialize_entry("step", "override")?;

@@ -670,28 +670,23 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         }
                     }
                     let Some((vi, ri, rule, date)) = chosen else {
+                        let unplaced = At {
+                            deal: Some(di),
+                            rep: Some(rep),
+                            plan: Some(plan),
+                            rule: family.first().copied(),
+                            period: None,
+                        };
                         if missing_date {
                             ctx.diags.add(
                                 "credit_date_missing",
-                                At {
-                                    deal: Some(di),
-                                    rep: Some(rep),
-                                    plan: Some(plan),
-                                    rule: family.first().copied(),
-                                    period: None,
-                                },
+                                unplaced,
                                 diag::text("the deal has no readable credit date for this rule"),
                             );
                         } else {
                             ctx.diags.add(
                                 "no_matching_plan",
-                                At {
-                                    deal: Some(di),
-                                    rep: Some(rep),
-                                    plan: Some(plan),
-                                    rule: family.first().copied(),
-                                    period: None,
-                                },
+                                unplaced,
                                 diag::text("no active version of the plan is in force on the deal's credit date"),
                             );
                         }
@@ -701,18 +696,15 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         continue;
                     }
                     let period = Period::containing(date, rule.period_kind, doc.settings.fiscal_year_start_month);
+                    let at = At {
+                        deal: Some(di),
+                        rep: Some(rep),
+                        plan: Some(plan),
+                        rule: Some((vi, ri)),
+                        period: Some(period),
+                    };
                     if date > doc.as_of {
-                        ctx.diags.add(
-                            "future_credit_date",
-                            At {
-                                deal: Some(di),
-                                rep: Some(rep),
-                                plan: Some(plan),
-                                rule: Some((vi, ri)),
-                                period: Some(period),
-                            },
-                            Detail::Future(date),
-                        );
+                        ctx.diags.add("future_credit_date", at, Detail::Future(date));
                         continue;
                     }
                     if !ctx.ix.assigned_on(rep, plan, date) {
@@ -721,60 +713,20 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                     }
                     inside = true;
                     if rule.require_won && !is_won(deal, &doc.settings) {
-                        ctx.diags.add(
-                            "not_won",
-                            At {
-                                deal: Some(di),
-                                rep: Some(rep),
-                                plan: Some(plan),
-                                rule: Some((vi, ri)),
-                                period: Some(period),
-                            },
-                            Detail::NotWon,
-                        );
+                        ctx.diags.add("not_won", at, Detail::NotWon);
                         continue;
                     }
                     let version = &doc.plans[plan].versions[vi];
                     let (pass, unreadable) = diag::check_conditions(version, rule, deal, doc.as_of);
                     if !pass {
                         if unreadable {
-                            ctx.diags.add(
-                                "condition_value_unreadable",
-                                At {
-                                    deal: Some(di),
-                                    rep: Some(rep),
-                                    plan: Some(plan),
-                                    rule: Some((vi, ri)),
-                                    period: Some(period),
-                                },
-                                Detail::ConditionUnreadable,
-                            );
+                            ctx.diags.add("condition_value_unreadable", at, Detail::ConditionUnreadable);
                         }
-                        ctx.diags.add(
-                            "condition_failed",
-                            At {
-                                deal: Some(di),
-                                rep: Some(rep),
-                                plan: Some(plan),
-                                rule: Some((vi, ri)),
-                                period: Some(period),
-                            },
-                            Detail::ConditionFailed,
-                        );
+                        ctx.diags.add("condition_failed", at, Detail::ConditionFailed);
                         continue;
                     }
                     let Some(mut measure) = measure_value(deal, &rule.measure) else {
-                        ctx.diags.add(
-                            "measure_missing",
-                            At {
-                                deal: Some(di),
-                                rep: Some(rep),
-                                plan: Some(plan),
-                                rule: Some((vi, ri)),
-                                period: Some(period),
-                            },
-                            Detail::MeasureMissing,
-                        );
+                        ctx.diags.add("measure_missing", at, Detail::MeasureMissing);
                         continue;
                     };
                     // SPEC §20: a deal in another currency is converted into the plan's (see crate::fx)
@@ -782,17 +734,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         crate::fx::DealFx::Same => None,
                         crate::fx::DealFx::Convert(c) => Some(c),
                         crate::fx::DealFx::Missing(msg) => {
-                            ctx.diags.add(
-                                "fx_rate_missing",
-                                At {
-                                    deal: Some(di),
-                                    rep: Some(rep),
-                                    plan: Some(plan),
-                                    rule: Some((vi, ri)),
-                                    period: Some(period),
-                                },
-                                diag::text(msg),
-                            );
+                            ctx.diags.add("fx_rate_missing", at, diag::text(msg));
                             continue;
                         }
                     };
@@ -805,17 +747,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                         PayoutBase::Field(f) => match deal.fields.get(f).and_then(crate::validate::field_decimal) {
                             Some(v) => Some(v.mul_c(share)?),
                             None => {
-                                ctx.diags.add(
-                                    "payout_base_missing",
-                                    At {
-                                        deal: Some(di),
-                                        rep: Some(rep),
-                                        plan: Some(plan),
-                                        rule: Some((vi, ri)),
-                                        period: Some(period),
-                                    },
-                                    Detail::PayoutBaseMissing,
-                                );
+                                ctx.diags.add("payout_base_missing", at, Detail::PayoutBaseMissing);
                                 continue;
                             }
                         },
@@ -829,17 +761,11 @@ fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
                                 Ok(v) => Some(v.mul_c(share)?),
                                 Err(e) => {
                                     // a runtime error makes the deal ineligible for the rule (SPEC §18.29)
-                                    let at = e.position.map(|p| format!(" at character {p}")).unwrap_or_default();
+                                    let place = e.position.map(|p| format!(" at character {p}")).unwrap_or_default();
                                     ctx.diags.add(
                                         e.code.as_str(),
-                                        At {
-                                            deal: Some(di),
-                                            rep: Some(rep),
-                                            plan: Some(plan),
-                                            rule: Some((vi, ri)),
-                                            period: Some(period),
-                                        },
-                                        diag::text(format!("payoutBase formula `{text}`{at}: {}", e.message)),
+                                        at,
+                                        diag::text(format!("payoutBase formula `{text}`{place}: {}", e.message)),
                                     );
                                     continue;
                                 }
@@ -911,17 +837,18 @@ fn milestone_entries<'a>(
 ) {
     let (rep, plan, rule_name, period) = key;
     let deal = &doc.deals[entry.deal];
+    let at = At {
+        deal: Some(entry.deal),
+        rep: Some(rep),
+        plan: Some(plan),
+        rule: Some((entry.version, entry.rule_ix)),
+        period: Some(period),
+    };
     let Some(found) = crate::rate_table::lookup(rows, &doc.reps[rep].id, entry.role.as_deref(), deal, entry.date)
     else {
         diags.add(
             "no_rate",
-            At {
-                deal: Some(entry.deal),
-                rep: Some(rep),
-                plan: Some(plan),
-                rule: Some((entry.version, entry.rule_ix)),
-                period: Some(period),
-            },
+            at,
             diag::text(format!(
                 "no rate row matches rep `{}` (role {}) on this sale at {}",
                 doc.reps[rep].id,
@@ -942,13 +869,7 @@ fn milestone_entries<'a>(
         let Some(date) = date else {
             diags.add(
                 "credit_date_missing",
-                At {
-                    deal: Some(entry.deal),
-                    rep: Some(rep),
-                    plan: Some(plan),
-                    rule: Some((entry.version, entry.rule_ix)),
-                    period: Some(period),
-                },
+                at,
                 diag::text(format!("milestone {} is reached but its date field is missing or not a date", ms.number)),
             );
             continue;
@@ -957,13 +878,7 @@ fn milestone_entries<'a>(
         if date > doc.as_of {
             diags.add(
                 "future_credit_date",
-                At {
-                    deal: Some(entry.deal),
-                    rep: Some(rep),
-                    plan: Some(plan),
-                    rule: Some((entry.version, entry.rule_ix)),
-                    period: Some(mperiod),
-                },
+                At { period: Some(mperiod), ..at },
                 diag::text(format!("milestone {} is dated {date}, after asOf {}", ms.number, doc.as_of)),
             );
             continue;
