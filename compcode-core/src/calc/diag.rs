@@ -7,7 +7,7 @@
 //! eagerly: a message that needs the deal's failed conditions evaluates them again (conditions
 //! are pure), and the few rare messages that carry text nothing else can rebuild keep it.
 
-use crate::condition::{eval_all, passes};
+use crate::condition::eval_all;
 use crate::model::*;
 use crate::period::Period;
 use chrono::NaiveDate;
@@ -374,11 +374,6 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     }
     out.dedup_by(|a, b| order(a, b) == Ordering::Equal);
     *list = out;
-}
-
-/// Checks a deal's conditions without writing why they failed: (pass, some value unreadable).
-pub(crate) fn check_conditions(version: &PlanVersion, rule: &Rule, deal: &Deal, as_of: NaiveDate) -> (bool, bool) {
-    passes(&[&version.config.conditions, &rule.conditions], deal, as_of)
 }
 
 /// A rendered text for diagnostics whose message cannot be rebuilt from the document.
