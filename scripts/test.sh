@@ -7,6 +7,10 @@ mkdir -p "$(dirname "$0")/../target"
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# CI builds once from scratch: incremental caches there only cost disk (about 1 GB).
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
+# The disk this run starts with, so a "No space left on device" failure can be read from the log.
+df -h . | sed 's/^/disk: /'
 
 bash scripts/setup.sh
 
@@ -71,4 +75,5 @@ if [ -f ../shared/checks/reference_check.py ]; then
   python3 ../shared/checks/reference_check.py --cmd "target/release/compcode simulate --json --no-trace {file}"
 fi
 echo
+du -sh target | sed 's/^/disk used by target: /'
 echo "tests: ${passed} passed, 0 failed"
