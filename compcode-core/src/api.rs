@@ -366,7 +366,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             period: l.period.to_string(),
             amount: fmt_money(l.amount, dp),
             source_rep_id: l.source_rep.map(|s| doc.reps[s].id.clone()),
-            tier_name: l.tier_name.take(),
+            tier_name: l.tier_name.take().map(String::from),
             rate_applied: opt_plain(l.rate),
             attainment: opt_plain(l.attainment),
             base: opt_plain(l.base),
@@ -374,7 +374,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             reason: l.reason,
             provisional: l.provisional,
             milestone: l.milestone,
-            role: l.role.take(),
+            role: l.role.take().map(String::from),
             idempotency_key: idempotency_key(doc, &l),
             currency: crate::fx::line_currency(doc, l.plan, l.version),
             installment: l.installment.as_ref().map(|i| {
@@ -382,7 +382,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
                     "releaseDate": i.release_date.map(|d| d.to_string())})
             }),
             held: l.installment.as_ref().map(|i| i.held),
-            rule_name: std::mem::take(&mut l.rule_name),
+            rule_name: l.rule_name.to_string(),
             trace: Trace::from(std::mem::take(&mut l.trace)),
         });
     }
@@ -448,7 +448,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
         .map(|q| QuotaStatus {
             rep_id: doc.reps[q.rep].id.clone(),
             plan_id: doc.plans[q.plan].plan_id.clone(),
-            rule_name: q.rule_name.clone(),
+            rule_name: q.rule_name.to_string(),
             period: q.period.to_string(),
             target: fmt_plain(q.target),
             variable_target: opt_plain(q.variable_target),

@@ -167,8 +167,9 @@ pub fn lookup_op(input: &Value) -> Result<Value> {
     let date_field = m.get("creditDateField").and_then(Value::as_str).map(str::to_string);
     let deal = r.finish(deal)?;
     let user = user.unwrap_or_default();
-    let role =
-        role_given.or_else(|| deal.credits.iter().flatten().find(|c| c.rep_id == user).and_then(|c| c.role.clone()));
+    let role = role_given.or_else(|| {
+        deal.credits.iter().flatten().find(|c| c.rep_id == user).and_then(|c| c.role.as_deref().map(str::to_string))
+    });
     let date = credit_date_of(&deal, date_field.as_deref()).ok_or_else(|| {
         Error::validation(vec![Issue {
             path: date_field.as_ref().map_or("deal.closeDate".into(), |f| format!("deal.fields.{f}")),

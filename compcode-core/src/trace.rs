@@ -18,6 +18,7 @@
 //! assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"after":"12.35","before":"12.345","step":"round"}"#);
 //! ```
 
+use crate::model::Name;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -29,7 +30,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
     /// Tier name.
-    pub tier: String,
+    pub tier: Name,
     /// Band start (credited-value units).
     pub from: Decimal,
     /// Band end (`None` = open).
@@ -64,7 +65,7 @@ pub enum Step {
         /// Where the tier was read.
         read_at: Decimal,
         /// Tier name.
-        tier: String,
+        tier: Name,
         /// The tier's rate (null when flat).
         rate: Option<Decimal>,
         /// The tier's flat amount (null when a rate).

@@ -981,7 +981,7 @@ impl Reader {
         }
         Some(Rule {
             id,
-            name: name?,
+            name: Name::from(name?),
             measure: measure?,
             phase,
             period_kind,
@@ -1160,7 +1160,17 @@ impl Reader {
                     }
                 }
                 if let Some(mt) = min_threshold {
-                    tiers.push((i, Tier { tier_index, name, min_threshold: mt, max_threshold, rate, flat_amount }));
+                    tiers.push((
+                        i,
+                        Tier {
+                            tier_index,
+                            name: Name::from(name),
+                            min_threshold: mt,
+                            max_threshold,
+                            rate,
+                            flat_amount,
+                        },
+                    ));
                 }
             }
         }
@@ -1366,7 +1376,11 @@ impl Reader {
         if split.is_some_and(|s| s <= Decimal::ZERO) {
             self.issue(join(path, "splitPercent"), "invalid_value", "`splitPercent` must be greater than 0");
         }
-        Some(Credit { rep_id: rep_id?, split_percent: split.unwrap_or(Decimal::ONE_HUNDRED), role })
+        Some(Credit {
+            rep_id: rep_id?,
+            split_percent: split.unwrap_or(Decimal::ONE_HUNDRED),
+            role: role.map(Name::from),
+        })
     }
 
     fn scope(&mut self, v: &Value, path: &str) -> Scope {

@@ -28,7 +28,7 @@
 //! assert_eq!(text, serde_json::to_value(compcode_core::api::simulate_doc(&doc).unwrap()).unwrap());
 //! ```
 
-use crate::calc::{calculate, Calculation, Diagnostic, Line, QuotaProgress};
+use crate::calc::{calculate, Calculation, Diagnostic, IdRanks, Line, QuotaProgress};
 use crate::decimal::DecText;
 use crate::error::{Error, Result};
 use crate::model::{CalcDoc, Phase};
@@ -155,12 +155,33 @@ impl<'d> SimulateView<'d> {
                 slots[s].skips.push(i as u32);
             }
         }
-        slots.retain(|s| (!s.lines.is_empty() || !s.skips.is_empty()) && crate::api::in_rep_scope(&doc, s.rep));
+        let keep = |s: &DealSlot| (!s.lines.is_empty() || !s.skips.is_empty()) && crate::api::in_rep_scope(&doc, s.rep);
         let r = &calc.id_ranks;
-        if r.deals.len() == doc.deals.len() && r.reps.len() == doc.reps.len() {
-            // ranks order like ids (ids are unique): no string comparisons
-            slots.sort_unstable_by_key(|s| (r.deals[s.deal], r.reps[s.rep]));
+        if let Some(by_rank) = deals_by_rank(r, doc.deals.len(), doc.reps.len()) {
+            // (deal id, rep id) order without sorting: the deals in id order (their ranks are a
+            // permutation), each deal's few slots by rep rank (issue #9)
+            let mut taken: Vec<Option<DealSlot>> = slots.into_iter().map(Some).collect();
+            let mut ordered = Vec::with_capacity(taken.len());
+            let mut of_deal: Vec<u32> = Vec::new();
+            for deal in by_rank {
+                of_deal.clear();
+                let mut at = first[deal as usize];
+                while at != NONE {
+                    of_deal.push(at);
+                    at = next[at as usize];
+                }
+                if of_deal.len() > 1 {
+                    of_deal.sort_unstable_by_key(|&s| taken[s as usize].as_ref().map_or(u32::MAX, |t| r.reps[t.rep]));
+                }
+                for &s in &of_deal {
+                    if let Some(slot) = taken[s as usize].take().filter(|t| keep(t)) {
+                        ordered.push(slot);
+                    }
+                }
+            }
+            slots = ordered;
         } else {
+            slots.retain(|s| keep(s));
             slots.sort_unstable_by(|a, b| {
                 (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
                     .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
@@ -185,6 +206,23 @@ impl<'d> SimulateView<'d> {
     pub fn total_commission(&self) -> Decimal {
         self.total
     }
+}
+
+/// The deal indices in deal-id order, when `ranks` holds a rank for every deal and rep and the
+/// deal ranks are a permutation (a hand-made [`IdRanks`] may not be: the caller then sorts).
+fn deals_by_rank(ranks: &IdRanks, deals: usize, reps: usize) -> Option<Vec<u32>> {
+    if ranks.deals.len() != deals || ranks.reps.len() != reps {
+        return None;
+    }
+    let mut by_rank = vec![u32::MAX; deals];
+    for (i, &rank) in ranks.deals.iter().enumerate() {
+        let slot = by_rank.get_mut(rank as usize)?;
+        if *slot != u32::MAX {
+            return None;
+        }
+        *slot = i as u32;
+    }
+    Some(by_rank)
 }
 
 /// A decimal as `fmt_plain` writes it (normalized, no negative zero), without a `String`.

@@ -328,7 +328,7 @@ fn spark_overrides(
         let sources: Vec<(usize, Decimal)> = match &rule.source_roles {
             Some(roles) => credits
                 .iter()
-                .filter(|(_, _, role)| role.as_ref().is_some_and(|r| roles.contains(r)))
+                .filter(|(_, _, role)| role.as_ref().is_some_and(|r| roles.iter().any(|x| x == r)))
                 .map(|(r, s, _)| (*r, *s))
                 .collect(),
             None => {

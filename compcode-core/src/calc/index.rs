@@ -153,7 +153,7 @@ impl<'a> Index<'a> {
 
     /// The credited reps of a deal with their share (split / 100) and role. Ghost owners and
     /// ghost credits are reported and left out (SPEC §3, §8.5).
-    pub(crate) fn credits(&self, di: usize, diags: &mut Vec<Diagnostic>) -> Vec<(usize, Decimal, Option<String>)> {
+    pub(crate) fn credits(&self, di: usize, diags: &mut Vec<Diagnostic>) -> Vec<(usize, Decimal, Option<Name>)> {
         let deal = &self.doc.deals[di];
         let mut out = Vec::new();
         match deal.credits.as_deref() {

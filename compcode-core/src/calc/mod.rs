@@ -56,7 +56,7 @@ pub struct Line {
     /// Plan version.
     pub version: usize,
     /// Rule name.
-    pub rule_name: String,
+    pub rule_name: Name,
     /// Period.
     pub period: Period,
     /// The date that places the line in time (credit date; a periodic line's last day).
@@ -66,7 +66,7 @@ pub struct Line {
     /// Cascade: the source rep.
     pub source_rep: Option<usize>,
     /// Tier name.
-    pub tier_name: Option<String>,
+    pub tier_name: Option<Name>,
     /// Rate applied.
     pub rate: Option<Decimal>,
     /// Attainment (A_after, or the period's final attainment).
@@ -80,7 +80,7 @@ pub struct Line {
     /// An open period's periodic line.
     pub provisional: bool,
     /// Participant role.
-    pub role: Option<String>,
+    pub role: Option<Name>,
     /// Spark milestone of a rate-table payment (SPEC §9, §18.20).
     pub milestone: Option<u32>,
     /// Spark override level (a cascade over a rate-table rule, SPEC §18.9).
@@ -108,7 +108,7 @@ pub struct QuotaProgress {
     /// Plan.
     pub plan: usize,
     /// Rule name.
-    pub rule_name: String,
+    pub rule_name: Name,
     /// Period.
     pub period: Period,
     /// Target (after proration).
@@ -159,7 +159,7 @@ pub(crate) struct Entry<'a> {
     pub rule_ix: usize,
     /// `payoutBase` read from a field, already scaled by the share.
     pub field_base: Option<Decimal>,
-    pub role: Option<String>,
+    pub role: Option<Name>,
     /// A rate-table payment: its milestone, the matched row (index into the rule's table) and
     /// the contract amount (the deal's full measure, never scaled by a split, SPEC §18.6).
     pub milestone: Option<(u32, usize, Decimal)>,
@@ -415,7 +415,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         quotas.push(QuotaProgress {
             rep: *rep,
             plan: *plan,
-            rule_name: rule.to_string(),
+            rule_name: Name::from(*rule),
             period: *period,
             target: q.target,
             variable_target: q.variable_target,
@@ -483,7 +483,7 @@ struct Ranks {
     reps: Vec<u32>,
     plans: Vec<u32>,
     deals: Vec<u32>,
-    rules: BTreeMap<String, u32>,
+    rules: BTreeMap<Name, u32>,
 }
 
 impl Ranks {
@@ -493,7 +493,7 @@ impl Ranks {
             plans: rank(&doc.plans, |p| p.plan_id.as_str()),
             deals,
             rules: {
-                let mut names: BTreeMap<String, u32> = BTreeMap::new();
+                let mut names: BTreeMap<Name, u32> = BTreeMap::new();
                 let mut last: Option<&str> = None;
                 for l in lines {
                     // lines come in runs of one rule: look a name up once per run

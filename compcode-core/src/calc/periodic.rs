@@ -100,7 +100,7 @@ pub(crate) fn run_group<'a>(
         rep,
         plan,
         version,
-        rule_name: rule_name.to_string(),
+        rule_name: rule.name.clone(),
         period,
         date: period.last_day(ctx.fy()),
         amount,

@@ -1,10 +1,10 @@
 //! Pricing shared by every phase: a tier amount from a tier mode (SPEC §8.1), then the
 //! adjustments every line goes through — clamps, the refund mirror, rounding, the period cap.
 
-use super::tiers::{highest_tier, interpolated, marginal, BandPiece, Checked};
+use super::tiers::{highest_tier, interpolated_with, marginal_with, BandPiece, Checked};
 use super::{Ctx, QuotaUse};
 use crate::error::Result;
-use crate::model::{PayoutBase, Rule, Tier, TierMode};
+use crate::model::{Name, PayoutBase, Rule, Tier, TierMode};
 use crate::trace::{Band, Step};
 use rust_decimal::Decimal;
 
@@ -54,7 +54,7 @@ pub(crate) struct Pricing<'t> {
 /// A tier computation's result.
 pub(crate) struct Priced {
     pub amount: Decimal,
-    pub tier_name: Option<String>,
+    pub tier_name: Option<Name>,
     pub rate: Option<Decimal>,
     pub base: Option<Decimal>,
     pub below_first_tier: bool,
@@ -92,9 +92,9 @@ pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Step>) -> Re
         TierMode::Marginal | TierMode::Interpolated => {
             let marginal_mode = p.mode == TierMode::Marginal;
             let (sum, pieces) = if marginal_mode {
-                marginal(p.tiers, p.scale, p.from, p.to)?
+                marginal_with(p.tiers, p.scale, p.from, p.to, ctx.trace)?
             } else {
-                interpolated(p.tiers, p.scale, p.from, p.to)?
+                interpolated_with(p.tiers, p.scale, p.from, p.to, ctx.trace)?
             };
             out.amount = match (marginal_mode, p.ratio_of) {
                 (true, Some(d)) => sum.mul_c(p.base)?.div_c(d)?.unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! Tier math (SPEC §6, §8.1): picking a tier, marginal bands and interpolated bands.
 
 use crate::error::{Error, Result};
-use crate::model::Tier;
+use crate::model::{Name, Tier};
 use rust_decimal::Decimal;
 
 /// Checked decimal arithmetic: overflow is `arithmetic_overflow`, never a panic.
@@ -40,7 +40,7 @@ pub fn highest_tier(tiers: &[Tier], x: Decimal) -> Option<&Tier> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandPiece {
     /// Tier name.
-    pub tier: String,
+    pub tier: Name,
     /// Band start (in credited-value units).
     pub from: Decimal,
     /// Band end (`None` = open).
@@ -77,7 +77,18 @@ fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Result<D
 /// Marginal payout of the interval `[from, to]` (backwards and negative when `to < from`):
 /// Σ overlap_i × rate_i. Flat tiers never occur here (validation refuses them).
 pub fn marginal(tiers: &[Tier], scale: Decimal, from: Decimal, to: Decimal) -> Result<(Decimal, Vec<BandPiece>)> {
-    banded(tiers, scale, from, to, |t, ov, _width| match t.rate {
+    marginal_with(tiers, scale, from, to, true)
+}
+
+/// [`marginal`]; the pieces only when `pieces` (a run without traces needs only the sum).
+pub(crate) fn marginal_with(
+    tiers: &[Tier],
+    scale: Decimal,
+    from: Decimal,
+    to: Decimal,
+    pieces: bool,
+) -> Result<(Decimal, Vec<BandPiece>)> {
+    banded(tiers, scale, from, to, pieces, |t, ov, _width| match t.rate {
         Some(r) => ov.mul_c(r).map(Some),
         None => Ok(Some(Decimal::ZERO)),
     })
@@ -88,7 +99,18 @@ pub fn marginal(tiers: &[Tier], scale: Decimal, from: Decimal, to: Decimal) -> R
 /// SPEC §8.1's example: bands 0–1000 → 10, 1000–3000 → 40, a 1500 deal pays
 /// 10 + 40 × 500 / 2000 = 20.
 pub fn interpolated(tiers: &[Tier], scale: Decimal, from: Decimal, to: Decimal) -> Result<(Decimal, Vec<BandPiece>)> {
-    banded(tiers, scale, from, to, |t, ov, width| {
+    interpolated_with(tiers, scale, from, to, true)
+}
+
+/// [`interpolated`]; the pieces only when `pieces`.
+pub(crate) fn interpolated_with(
+    tiers: &[Tier],
+    scale: Decimal,
+    from: Decimal,
+    to: Decimal,
+    pieces: bool,
+) -> Result<(Decimal, Vec<BandPiece>)> {
+    banded(tiers, scale, from, to, pieces, |t, ov, width| {
         let flat = t.flat_amount.unwrap_or(Decimal::ZERO);
         match width {
             Some(w) => Ok(flat.mul_c(ov)?.div_c(w)?),
@@ -102,6 +124,7 @@ fn banded(
     scale: Decimal,
     from: Decimal,
     to: Decimal,
+    keep_pieces: bool,
     pay: impl Fn(&Tier, Decimal, Option<Decimal>) -> Result<Option<Decimal>>,
 ) -> Result<(Decimal, Vec<BandPiece>)> {
     let (a, b, sign) = if to < from { (to, from, -Decimal::ONE) } else { (from, to, Decimal::ONE) };
@@ -119,7 +142,9 @@ fn banded(
         };
         let amount = pay(&tiers[i], ov, width)?.unwrap_or(Decimal::ZERO).mul_c(sign)?;
         total = total.add_c(amount)?;
-        pieces.push(BandPiece { tier: tiers[i].name.clone(), from: lo, to: hi, overlap: ov.mul_c(sign)?, amount });
+        if keep_pieces {
+            pieces.push(BandPiece { tier: tiers[i].name.clone(), from: lo, to: hi, overlap: ov.mul_c(sign)?, amount });
+        }
     }
     Ok((total, pieces))
 }
@@ -131,7 +156,7 @@ mod tests {
     fn t(i: i64, min: &str, rate: Option<&str>, flat: Option<&str>, max: Option<&str>) -> Tier {
         Tier {
             tier_index: i,
-            name: format!("T{i}"),
+            name: format!("T{i}").into(),
             min_threshold: min.parse().unwrap(),
             max_threshold: max.map(|m| m.parse().unwrap()),
             rate: rate.map(|r| r.parse().unwrap()),

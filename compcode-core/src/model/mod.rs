@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 pub mod fields;
+mod name;
 pub use fields::Fields;
+pub use name::Name;
 
 /// Workspace settings (SPEC §1, §2, §4, §13).
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +148,7 @@ pub struct Tier {
     /// Sort order (unique).
     pub tier_index: i64,
     /// Display name.
-    pub name: String,
+    pub name: Name,
     /// Lower bound (ratio for attainment, amount for value).
     pub min_threshold: Decimal,
     /// Upper bound of the top band (marginal / interpolated).
@@ -163,7 +165,7 @@ pub struct Rule {
     /// Optional rule id (quotas may name it as `planRuleId`).
     pub id: Option<String>,
     /// Unique name within the version.
-    pub name: String,
+    pub name: Name,
     /// The measure.
     pub measure: String,
     /// Phase.
@@ -402,7 +404,7 @@ pub struct Credit {
     /// Percent (100 = all).
     pub split_percent: Decimal,
     /// Participant role.
-    pub role: Option<String>,
+    pub role: Option<Name>,
 }
 
 /// A deal snapshot (SPEC §4).
