@@ -318,20 +318,28 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
         return;
     }
-    fn ranks<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeMap<K, u32> {
-        let mut m: std::collections::BTreeMap<K, u32> = keys.map(|k| (k, 0)).collect();
-        for (i, v) in m.values_mut().enumerate() {
-            *v = i as u32;
+    /// The distinct keys (looked up once per run of equal keys: collecting every key would sort
+    /// them all, issue #9).
+    fn distinct<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeSet<K> {
+        let mut set = std::collections::BTreeSet::new();
+        let mut last: Option<K> = None;
+        for k in keys {
+            if last != Some(k) {
+                set.insert(k);
+                last = Some(k);
+            }
         }
-        m
+        set
+    }
+    fn ranks<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeMap<K, u32> {
+        distinct(keys).into_iter().enumerate().map(|(i, k)| (k, i as u32)).collect()
     }
     // few distinct codes, rules and periods: rank them once (runs of equal values are common)
     let codes = ranks(list.iter().map(|d| d.code));
-    let rule_refs: std::collections::BTreeSet<(u32, u32, u32)> =
-        list.iter().map(|d| (d.plan, d.version, d.rule)).collect();
+    let rule_refs = distinct(list.iter().map(|d| (d.plan, d.version, d.rule)));
     let rules = ranks(rule_refs.into_iter().map(|(p, v, r)| rule_at(doc, p, v, r).map(|(_, r)| r.name.as_str())));
     let periods: Vec<(Option<Period>, Option<String>)> = {
-        let set: std::collections::BTreeSet<Option<Period>> = list.iter().map(|d| d.period).collect();
+        let set = distinct(list.iter().map(|d| d.period));
         let mut v: Vec<(Option<Period>, Option<String>)> =
             set.into_iter().map(|p| (p, p.map(|p| p.to_string()))).collect();
         v.sort_by(|a, b| a.1.cmp(&b.1));
@@ -340,7 +348,10 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     let period_rank: std::collections::BTreeMap<Option<Period>, u32> =
         periods.iter().enumerate().map(|(i, (p, _))| (*p, i as u32)).collect();
     let rank_of = |i: u32, ranks: &[u32]| if i == NONE { 0 } else { ranks[i as usize] + 1 };
-    let mut keyed: Vec<([u32; 6], u32)> = Vec::with_capacity(list.len());
+    // [code, deal], [rep, plan], [rule, period] ranks as three u64s: cheaper to compare than
+    // six u32s (ranks are u32: there are fewer than 2^32 of each)
+    let mut keyed: Vec<([u64; 3], u32)> = Vec::with_capacity(list.len());
+    let two = |hi: u32, lo: u32| u64::from(hi) << 32 | u64::from(lo);
     // (code, plan, version, rule, period) of the previous diagnostic, and its [code, rule, period] ranks
     type Run = (&'static str, u32, u32, u32, Option<Period>, [u32; 3]);
     let mut last: Option<Run> = None;
@@ -362,7 +373,10 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
                 (c, r, p)
             }
         };
-        keyed.push(([c, rank_of(d.deal, deals), rank_of(d.rep, reps), rank_of(d.plan, plans), r, p], i as u32));
+        keyed.push((
+            [two(c, rank_of(d.deal, deals)), two(rank_of(d.rep, reps), rank_of(d.plan, plans)), two(r, p)],
+            i as u32,
+        ));
     }
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
     let mut slots: Vec<Option<Diagnostic>> = std::mem::take(list).into_iter().map(Some).collect();

@@ -388,13 +388,29 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     if parallel {
         parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
     }
+    // groups run in (rep id, plan id, rule name, period) order, so their lines come out in the
+    // final order and the sort below only checks it (issue #9)
+    let (rep_rank, plan_rank) = (rank(&doc.reps, |r| r.id.as_str()), rank(&doc.plans, |p| p.plan_id.as_str()));
+    fn in_id_order<'a>(
+        groups: &BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>,
+        reps: &[u32],
+        plans: &[u32],
+    ) -> Vec<GroupKey<'a>> {
+        let mut keys: Vec<GroupKey<'a>> = groups.keys().copied().collect();
+        keys.sort_by_key(|&(rep, plan, rule, period)| (reps[rep], plans[plan], rule, period));
+        keys
+    }
     if sequential {
-        for (key, entries) in per_deal_groups.iter_mut() {
-            per_deal::run_group(&mut ctx, *key, entries, &mut lines)?;
+        for key in in_id_order(&per_deal_groups, &rep_rank, &plan_rank) {
+            if let Some(entries) = per_deal_groups.get_mut(&key) {
+                per_deal::run_group(&mut ctx, key, entries, &mut lines)?;
+            }
         }
     }
-    for (key, entries) in periodic_groups.iter_mut() {
-        periodic::run_group(&mut ctx, *key, entries, &mut lines)?;
+    for key in in_id_order(&periodic_groups, &rep_rank, &plan_rank) {
+        if let Some(entries) = periodic_groups.get_mut(&key) {
+            periodic::run_group(&mut ctx, key, entries, &mut lines)?;
+        }
     }
     let cascade_lines = cascade::run(&mut ctx, &lines)?;
     lines.extend(cascade_lines);
@@ -434,8 +450,8 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
     // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
     // and non-empty, so a rank orders like its id and `None` like the empty id
-    let ranks = Ranks::new(doc, &lines, std::mem::take(&mut ctx.deal_rank));
-    lines.sort_by_cached_key(|l| ranks.line_key(l));
+    let ranks = Ranks::new(rep_rank, plan_rank, &lines, std::mem::take(&mut ctx.deal_rank));
+    let lines = ranks.sort(lines);
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation {
         lines,
@@ -487,10 +503,10 @@ struct Ranks {
 }
 
 impl Ranks {
-    fn new(doc: &CalcDoc, lines: &[Line], deals: Vec<u32>) -> Ranks {
+    fn new(reps: Vec<u32>, plans: Vec<u32>, lines: &[Line], deals: Vec<u32>) -> Ranks {
         Ranks {
-            reps: rank(&doc.reps, |r| r.id.as_str()),
-            plans: rank(&doc.plans, |p| p.plan_id.as_str()),
+            reps,
+            plans,
             deals,
             rules: {
                 let mut names: BTreeMap<Name, u32> = BTreeMap::new();
@@ -508,6 +524,32 @@ impl Ranks {
                 names
             },
         }
+    }
+
+    /// `lines` in [`Ranks::line_key`] order (keys are unique with the index). per_deal and
+    /// periodic lines arrive in that order (groups run in id order): only the lines after the
+    /// sorted prefix are sorted, and only those that move are moved.
+    fn sort(&self, mut lines: Vec<Line>) -> Vec<Line> {
+        let mut keyed: Vec<(RankedKey, u32)> =
+            lines.iter().enumerate().map(|(i, l)| (self.line_key(l), i as u32)).collect();
+        // the sorted prefix: usually every per_deal and periodic line (cascades come last)
+        let sorted = keyed.windows(2).position(|w| w[0] > w[1]).map_or(keyed.len(), |p| p + 1);
+        if sorted == keyed.len() {
+            return lines;
+        }
+        keyed[sorted..].sort_unstable();
+        // the sorted tail merges into the prefix from where its first key belongs (a stable sort
+        // of two sorted runs is one merge)
+        let start = keyed[..sorted].partition_point(|k| *k <= keyed[sorted]);
+        keyed[start..].sort();
+        // lines before the first one that moves stay in place; the rest are permuted
+        let fixed = keyed.iter().enumerate().position(|(at, &(_, i))| at != i as usize).unwrap_or(keyed.len());
+        let mut slots: Vec<Option<Line>> = lines.split_off(fixed).into_iter().map(Some).collect();
+        // `keyed[fixed..]` holds exactly the indices `fixed..`: every slot is taken once
+        lines.extend(keyed[fixed..].iter().filter_map(|&(_, i)| {
+            (i as usize).checked_sub(fixed).and_then(|j| slots.get_mut(j)).and_then(Option::take)
+        }));
+        lines
     }
 
     /// Orders like (phase, rep id, plan id, rule, period, date, deal id or "", source rep id or "",
@@ -889,5 +931,79 @@ fn milestone_entries<'a>(
         e.date = date;
         e.milestone = Some((ms.number, found.index, contract));
         groups.entry((rep, plan, rule_name, mperiod)).or_default().push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::PeriodKind;
+    use proptest::prelude::*;
+
+    type Parts = (u8, usize, usize, u8, u32, i64, Option<usize>, Option<usize>, Option<u32>);
+
+    fn line(p: &Parts) -> Line {
+        let &(phase, rep, plan, rule, quarter, day, deal, source, milestone) = p;
+        let phase = [Phase::PerDeal, Phase::Periodic, Phase::Cascade][phase as usize % 3];
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or(NaiveDate::MIN);
+        Line {
+            phase,
+            deal,
+            rep,
+            plan,
+            version: 0,
+            rule_name: ["Bonus", "Commission", "Override"][rule as usize % 3].into(),
+            period: Period { year: 2026, kind: PeriodKind::Quarterly, n: quarter },
+            date: start + chrono::Duration::days(day),
+            amount: Decimal::from(day),
+            source_rep: source,
+            tier_name: None,
+            rate: None,
+            attainment: None,
+            base: None,
+            credited: None,
+            reason: None,
+            provisional: false,
+            role: None,
+            milestone,
+            level: None,
+            trace: Vec::new(),
+            installment: None,
+        }
+    }
+
+    fn parts() -> impl Strategy<Value = Parts> {
+        (
+            0u8..3,
+            0usize..4,
+            0usize..2,
+            0u8..3,
+            1u32..5,
+            0i64..40,
+            proptest::option::of(0usize..6),
+            proptest::option::of(0usize..4),
+            proptest::option::of(1u32..3),
+        )
+    }
+
+    proptest! {
+        // issue #9: `Ranks::sort` keeps the sorted prefix in place and sorts only what follows;
+        // its answer is the plain stable sort by key, whatever the input order
+        #[test]
+        fn line_sort_equals_a_stable_sort_by_key(
+            all in prop::collection::vec(parts(), 0..60),
+            prefix in 0usize..60,
+            rep_ranks in Just(vec![2u32, 0, 3, 1]).prop_shuffle(),
+            deal_ranks in Just(vec![5u32, 1, 4, 0, 2, 3]).prop_shuffle(),
+        ) {
+            let mut lines: Vec<Line> = all.iter().map(line).collect();
+            let ranks = Ranks::new(rep_ranks, vec![1, 0], &lines, deal_ranks);
+            // a prefix that is already in order, as per_deal and periodic lines arrive
+            let prefix = prefix.min(lines.len());
+            lines[..prefix].sort_by_cached_key(|l| ranks.line_key(l));
+            let mut expected = lines.clone();
+            expected.sort_by_cached_key(|l| ranks.line_key(l));
+            prop_assert_eq!(ranks.sort(lines), expected);
+        }
     }
 }

@@ -30,6 +30,9 @@ pub(crate) fn run_group<'a>(
     }
     let mut c = Decimal::ZERO;
     let mut paid = Decimal::ZERO;
+    // final_c / target (the group's quota: one target for every entry), at the first entry
+    // tiered by attainment
+    let mut final_ratio: Option<Decimal> = None;
     let at = |e: &Entry<'_>| At {
         deal: Some(e.deal),
         rep: Some(rep),
@@ -79,7 +82,17 @@ pub(crate) fn run_group<'a>(
         let (x_after, x_final, scale, from, to) = match rule.tier_by {
             TierBy::Attainment => {
                 let t = target.unwrap_or(Decimal::ONE);
-                (c_after.div_c(t)?.unwrap_or_default(), final_c.div_c(t)?.unwrap_or_default(), t, c_before, c_after)
+                // c_after / t is the attainment just computed, and final_c / t is the same for
+                // the whole group: divide once (issue #9)
+                let x_after = match target {
+                    Some(_) => attainment.unwrap_or_default(),
+                    None => c_after.div_c(t)?.unwrap_or_default(),
+                };
+                let x_final = match final_ratio {
+                    Some(r) => r,
+                    None => *final_ratio.insert(final_c.div_c(t)?.unwrap_or_default()),
+                };
+                (x_after, x_final, t, c_before, c_after)
             }
             TierBy::CumulativeValue => (c_after, final_c, Decimal::ONE, c_before, c_after),
             // a refund mirrors the sale it undoes (SPEC §18.37): read on its size, negated at the end
