@@ -154,37 +154,48 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// Writes the digits of `x` ending before `end`; returns where they start.
+fn put_u64(digits: &mut [u8; 40], end: usize, mut x: u64) -> usize {
+    let mut p = end;
+    while x >= 100 {
+        let r = (x % 100) as usize * 2;
+        x /= 100;
+        p -= 2;
+        digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if x >= 10 {
+        let r = x as usize * 2;
+        p -= 2;
+        digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        p -= 1;
+        digits[p] = b'0' + x as u8;
+    }
+    p
+}
+
 impl DecText {
     /// Writes `d` (every digit of its scale, `-` when negative, like `Display`).
     pub fn new(d: Decimal) -> DecText {
         let m = d.mantissa().unsigned_abs();
         let scale = d.scale() as usize;
         // the mantissa's digits at the end of `digits` (at most 29 of them, scale at most 28)
-        let mut digits = [b'0'; 40];
-        let mut p = digits.len();
-        if let Ok(mut x) = u64::try_from(m) {
-            while x >= 100 {
-                let r = (x % 100) as usize * 2;
-                x /= 100;
-                p -= 2;
-                digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
+        const N: usize = 40;
+        let mut digits = [b'0'; N];
+        let p = match u64::try_from(m) {
+            Ok(x) => put_u64(&mut digits, N, x),
+            Err(_) => {
+                // one u128 division, then u64 arithmetic: m < 2^96, so m / 10^19 < 10^10 fits a
+                // u64 (a ratio such as an attainment has 28 digits: one u128 division per digit
+                // was most of the cost of writing it, issue #9)
+                const E19: u128 = 10_000_000_000_000_000_000;
+                let (hi, lo) = ((m / E19) as u64, (m % E19) as u64);
+                put_u64(&mut digits, N, lo);
+                // `lo` takes exactly 19 places ('0'-filled), `hi` > 0 comes before them
+                put_u64(&mut digits, N - 19, hi)
             }
-            if x >= 10 {
-                let r = x as usize * 2;
-                p -= 2;
-                digits[p..p + 2].copy_from_slice(&PAIRS[r..r + 2]);
-            } else {
-                p -= 1;
-                digits[p] = b'0' + x as u8;
-            }
-        } else {
-            let mut x = m;
-            while x > 0 {
-                p -= 1;
-                digits[p] = b'0' + (x % 10) as u8;
-                x /= 10;
-            }
-        }
+        };
+        let mut p = p;
         // at least one digit before the point (`digits` is '0'-filled)
         p = p.min(digits.len() - scale - 1);
         let int_len = digits.len() - p - scale;
@@ -256,6 +267,13 @@ mod tests {
             Decimal::new(-1, 28),
             Decimal::from_parts(0, 0, 0, true, 3),
             Decimal::new(10, 1),
+            // around the u64 / u128 split and the 10^19 boundary of the u128 path
+            Decimal::from_i128_with_scale(u64::MAX as i128, 5),
+            Decimal::from_i128_with_scale(u64::MAX as i128 + 1, 28),
+            Decimal::from_i128_with_scale(-(u64::MAX as i128) - 1, 0),
+            Decimal::from_i128_with_scale(10_000_000_000_000_000_000 * 2, 3),
+            Decimal::from_i128_with_scale(10_000_000_000_000_000_000 * 2 - 1, 27),
+            Decimal::from_i128_with_scale(10_000_000_000_000_000_000 * 7 + 5, 20),
         ] {
             assert_eq!(to_text(d), d.to_string());
         }
