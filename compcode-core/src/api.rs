@@ -431,7 +431,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
                 deal_id: deal.id.clone(),
                 deal_name: deal.name.clone(),
                 deal_amount: deal.amount.map(fmt_plain),
-                deal_stage: deal.stage.clone(),
+                deal_stage: deal.stage.as_deref().map(str::to_string),
                 rep_id: doc.reps[slot.rep].id.clone(),
                 rep_name: doc.reps[slot.rep].name.clone(),
                 // the first paid line's period, else the first skip's (lines come first)

@@ -30,7 +30,13 @@ pub(crate) struct Reader {
     /// For each list (by its path) that lost unreadable entries: the input index of every
     /// parsed entry, so the cross-checks name the entry where it is in the input.
     kept: HashMap<String, Vec<usize>>,
+    /// Deal texts that repeat (stage, currency, owner, status), one shared [`Name`] each: a
+    /// million deals hold a handful of stages, not a million copies (issue #9).
+    names: HashSet<Name>,
 }
+
+/// The most distinct texts [`Reader::intern`] shares; past it, texts are copied as they come.
+const INTERNED_MAX: usize = 100_000;
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -64,7 +70,7 @@ fn push_index(out: &mut String, i: usize) {
 impl Reader {
     /// A reader with the default fiscal year.
     pub(crate) fn new() -> Self {
-        Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new() }
+        Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new(), names: HashSet::new() }
     }
 
     /// `Ok(value)` when nothing was reported, else `VALIDATION_FAILED` with every issue.
@@ -146,6 +152,43 @@ impl Reader {
             Some(s) => Some(s.to_string()),
             None => {
                 self.issue(join(path, key), "invalid_type", format!("`{key}` must be a string, found {}", kind(v)));
+                None
+            }
+        }
+    }
+
+    /// `s` as a shared [`Name`]: the same text read before gives the same allocation.
+    fn intern(&mut self, s: &str) -> Name {
+        if let Some(n) = self.names.get(s) {
+            return n.clone();
+        }
+        let n = Name::from(s);
+        if self.names.len() < INTERNED_MAX {
+            self.names.insert(n.clone());
+        }
+        n
+    }
+
+    /// An optional string ([`Reader::string_at`]) as a shared [`Name`].
+    fn name_at(&mut self, v: Option<&Value>, path: &str, key: &str) -> Option<Name> {
+        let v = self.value_of(v, path, key, false)?;
+        match v.as_str() {
+            Some(s) => Some(self.intern(s)),
+            None => {
+                self.issue(join(path, key), "invalid_type", format!("`{key}` must be a string, found {}", kind(v)));
+                None
+            }
+        }
+    }
+
+    /// An optional id ([`Reader::id_at`]) as a shared [`Name`].
+    fn id_name_at(&mut self, v: Option<&Value>, path: &str, key: &str) -> Option<Name> {
+        let v = self.value_of(v, path, key, false)?;
+        match v {
+            Value::String(s) if !s.is_empty() => Some(self.intern(s)),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(self.intern(&n.to_string())),
+            _ => {
+                self.issue(join(path, key), "invalid_type", format!("`{key}` must be a non-empty string id"));
                 None
             }
         }
@@ -450,7 +493,7 @@ pub fn parse_json(text: &str) -> Result<Value> {
 /// assert_eq!(issue["suggestion"], "settings");
 /// ```
 pub fn read_document(v: &Value) -> Result<CalcDoc> {
-    let mut r = Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new() };
+    let mut r = Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new(), names: HashSet::new() };
     let doc = r.document(v);
     match doc {
         Some(d) if r.issues.is_empty() => Ok(d),
@@ -1308,11 +1351,11 @@ impl Reader {
         }
         let id = self.id_at(at[0], path, "id", true);
         let name = self.string_at(at[1], path, "name", false);
-        let stage = self.string_at(at[2], path, "stage", false);
+        let stage = self.name_at(at[2], path, "stage");
         let amount = self.decimal_at(at[3], path, "amount", false);
         let close_date = self.date_at(at[4], path, "closeDate", false);
-        let currency = self.string_at(at[5], path, "currency", false);
-        let owner_rep_id = self.id_at(at[6], path, "ownerRepId", false);
+        let currency = self.name_at(at[5], path, "currency");
+        let owner_rep_id = self.id_name_at(at[6], path, "ownerRepId");
         let owner_crm_id = self.id_at(at[7], path, "ownerCrmId", false);
         let owner_email = self.string_at(at[8], path, "ownerEmail", false);
         let mut fields = crate::model::Fields::new();
@@ -1346,7 +1389,7 @@ impl Reader {
             list
         });
         let deleted = self.bool_at(at[11], path, "deleted").unwrap_or(false);
-        let status = self.string_at(at[12], path, "status", false);
+        let status = self.name_at(at[12], path, "status");
         Some(Deal {
             id: id?,
             name,
@@ -1379,7 +1422,7 @@ impl Reader {
         Some(Credit {
             rep_id: rep_id?,
             split_percent: split.unwrap_or(Decimal::ONE_HUNDRED),
-            role: role.map(Name::from),
+            role: role.map(|r| self.intern(&r)),
         })
     }
 

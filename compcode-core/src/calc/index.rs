@@ -172,11 +172,8 @@ impl<'a> Index<'a> {
             _ => match self.owner(deal) {
                 Some(r) => out.push((r, Decimal::ONE, None)),
                 None => {
-                    let who = deal
-                        .owner_rep_id
-                        .clone()
-                        .or_else(|| deal.owner_crm_id.clone())
-                        .or_else(|| deal.owner_email.clone());
+                    let who =
+                        deal.owner_rep_id.as_deref().or(deal.owner_crm_id.as_deref()).or(deal.owner_email.as_deref());
                     diags.push(Diagnostic::new(
                         "ghost_owner",
                         At { deal: Some(di), ..At::default() },

@@ -415,15 +415,15 @@ pub struct Deal {
     /// Name.
     pub name: Option<String>,
     /// CRM stage.
-    pub stage: Option<String>,
+    pub stage: Option<Name>,
     /// Amount.
     pub amount: Option<Decimal>,
     /// Close date.
     pub close_date: Option<NaiveDate>,
     /// Currency code.
-    pub currency: Option<String>,
+    pub currency: Option<Name>,
     /// Owner by rep id.
-    pub owner_rep_id: Option<String>,
+    pub owner_rep_id: Option<Name>,
     /// Owner by CRM id.
     pub owner_crm_id: Option<String>,
     /// Owner by email.
@@ -435,7 +435,7 @@ pub struct Deal {
     /// Soft-deleted.
     pub deleted: bool,
     /// Spark sale status.
-    pub status: Option<String>,
+    pub status: Option<Name>,
 }
 
 /// What a calculation covers.
