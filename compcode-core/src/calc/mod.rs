@@ -368,7 +368,10 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     let (groups, credited_pairs, total_deals) = collect(&mut ctx)?;
     let mut per_deal_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
     let mut periodic_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
-    for (k, v) in groups {
+    for (k, mut v) in groups {
+        // a group's entries grew by doubling: give back the spare room before the lines are
+        // made (it was up to half of the entries' memory at the heap peak, issue #9)
+        v.shrink_to_fit();
         match v.first().map(|e| e.rule.phase) {
             Some(Phase::Periodic) => periodic_groups.insert(k, v),
             _ => per_deal_groups.insert(k, v),
@@ -376,7 +379,21 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     }
     check_currencies(&ctx, per_deal_groups.iter().chain(periodic_groups.iter()))?;
 
-    let mut lines = Vec::new();
+    // room for every line at once, not a doubling vector's up to 2× (issue #9): at most one per
+    // per_deal entry and per periodic group, and a cascade pays at most once per (source rep,
+    // period) of those groups (Spark overrides, per deal, may need more room later)
+    let cascades: std::collections::BTreeSet<(usize, &str)> = doc
+        .plans
+        .iter()
+        .enumerate()
+        .flat_map(|(pi, p)| p.versions.iter().flat_map(move |v| v.config.rules.iter().map(move |r| (pi, r))))
+        .filter(|(_, r)| r.phase == Phase::Cascade)
+        .map(|(pi, r)| (pi, r.name.as_str()))
+        .collect();
+    let groups = per_deal_groups.len() + periodic_groups.len();
+    let mut lines = Vec::with_capacity(
+        per_deal_groups.values().map(Vec::len).sum::<usize>() + periodic_groups.len() + groups * cascades.len(),
+    );
     #[cfg(feature = "parallel")]
     let sequential = !parallel;
     #[cfg(not(feature = "parallel"))]
@@ -413,6 +430,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         }
     }
     let cascade_lines = cascade::run(&mut ctx, &lines)?;
+    lines.reserve_exact(cascade_lines.len());
     lines.extend(cascade_lines);
 
     // quota progress from the groups
