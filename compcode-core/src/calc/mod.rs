@@ -366,6 +366,10 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
 
     let (groups, credited_pairs, total_deals) = collect(&mut ctx)?;
+    // most diagnostics are written while collecting: give back the doubling's spare room, with an
+    // eighth kept for the few that pricing adds (issue #9: ~45 MB at a million deals)
+    let diags = &mut ctx.diags.list;
+    diags.shrink_to(diags.len() + diags.len() / 8);
     let mut per_deal_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
     let mut periodic_groups: BTreeMap<GroupKey<'_>, Vec<Entry<'_>>> = BTreeMap::new();
     for (k, mut v) in groups {
