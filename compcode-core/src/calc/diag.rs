@@ -379,15 +379,28 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         ));
     }
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
-    let mut slots: Vec<Option<Diagnostic>> = std::mem::take(list).into_iter().map(Some).collect();
-    let mut out: Vec<Diagnostic> = Vec::with_capacity(slots.len());
-    for (_, i) in keyed {
-        if let Some(d) = slots[i as usize].take() {
-            out.push(d);
+    // each diagnostic's place in the sorted list (the keys are freed before anything moves)
+    let mut target = vec![0u32; list.len()];
+    for (place, (_, i)) in keyed.into_iter().enumerate() {
+        target[i as usize] = place as u32;
+    }
+    permute(list, &mut target);
+    list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+}
+
+/// Moves `items[i]` to `target[i]` in place, cycle by cycle (`target` is a permutation: every
+/// swap settles one item). In place, so a million diagnostics are not held twice (issue #9).
+fn permute<T>(items: &mut [T], target: &mut [u32]) {
+    let mut swaps = 0;
+    for i in 0..items.len() {
+        // the bound only guards the loop should `target` not be a permutation
+        while target[i] as usize != i && swaps < items.len() {
+            let j = target[i] as usize;
+            items.swap(i, j);
+            target.swap(i, j);
+            swaps += 1;
         }
     }
-    out.dedup_by(|a, b| order(a, b) == Ordering::Equal);
-    *list = out;
 }
 
 /// A rendered text for diagnostics whose message cannot be rebuilt from the document.
