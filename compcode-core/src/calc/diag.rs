@@ -410,3 +410,23 @@ pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
         Cow::Owned(s) => Detail::Text(s.into_boxed_str()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+    use proptest::prelude::*;
+
+    proptest! {
+        // issue #9: diagnostics are moved to their sorted places in place
+        #[test]
+        fn permute_moves_each_item_to_its_target(places in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())) {
+            let items: Vec<usize> = (0..places.len()).map(|i| i * 10).collect();
+            let mut moved = items.clone();
+            let mut target = places.clone();
+            permute(&mut moved, &mut target);
+            for (i, &place) in places.iter().enumerate() {
+                prop_assert_eq!(moved[place as usize], items[i]);
+            }
+        }
+    }
+}
