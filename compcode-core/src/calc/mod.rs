@@ -386,14 +386,14 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     // room for every line at once, not a doubling vector's up to 2× (issue #9): at most one per
     // per_deal entry and per periodic group, and a cascade pays at most once per (source rep,
     // period) of those groups (Spark overrides, per deal, may need more room later)
-    let cascades: std::collections::BTreeSet<(usize, &str)> = doc
-        .plans
-        .iter()
-        .enumerate()
-        .flat_map(|(pi, p)| p.versions.iter().flat_map(move |v| v.config.rules.iter().map(move |r| (pi, r))))
-        .filter(|(_, r)| r.phase == Phase::Cascade)
-        .map(|(pi, r)| (pi, r.name.as_str()))
-        .collect();
+    let mut cascades: Vec<(usize, &str)> = Vec::new();
+    for (pi, p) in doc.plans.iter().enumerate() {
+        for r in p.versions.iter().flat_map(|v| v.config.rules.iter()) {
+            if r.phase == Phase::Cascade && !cascades.contains(&(pi, r.name.as_str())) {
+                cascades.push((pi, r.name.as_str()));
+            }
+        }
+    }
     let groups = per_deal_groups.len() + periodic_groups.len();
     let mut lines = Vec::with_capacity(
         per_deal_groups.values().map(Vec::len).sum::<usize>() + periodic_groups.len() + groups * cascades.len(),
@@ -418,7 +418,8 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         plans: &[u32],
     ) -> Vec<GroupKey<'a>> {
         let mut keys: Vec<GroupKey<'a>> = groups.keys().copied().collect();
-        keys.sort_by_key(|&(rep, plan, rule, period)| (reps[rep], plans[plan], rule, period));
+        // group keys are unique: an unstable sort gives the one order
+        keys.sort_unstable_by_key(|&(rep, plan, rule, period)| (reps[rep], plans[plan], rule, period));
         keys
     }
     if sequential {
@@ -525,7 +526,7 @@ struct Ranks {
     reps: Vec<u32>,
     plans: Vec<u32>,
     deals: Vec<u32>,
-    rules: BTreeMap<Name, u32>,
+    rules: BTreeMap<String, u32>,
 }
 
 impl Ranks {
@@ -535,12 +536,12 @@ impl Ranks {
             plans,
             deals,
             rules: {
-                let mut names: BTreeMap<Name, u32> = BTreeMap::new();
+                let mut names: BTreeMap<String, u32> = BTreeMap::new();
                 let mut last: Option<&str> = None;
                 for l in lines {
                     // lines come in runs of one rule: look a name up once per run
                     if last != Some(l.rule_name.as_str()) {
-                        names.entry(l.rule_name.clone()).or_insert(0);
+                        names.entry(l.rule_name.to_string()).or_insert(0);
                         last = Some(l.rule_name.as_str());
                     }
                 }
@@ -552,9 +553,9 @@ impl Ranks {
         }
     }
 
-    /// `lines` in [`Ranks::line_key`] order (keys are unique with the index). per_deal and
-    /// periodic lines arrive in that order (groups run in id order): only the lines after the
-    /// sorted prefix are sorted, and only those that move are moved.
+    /// `lines` in [`Ranks::line_key`] order (keys are unique with the index, so any sort gives
+    /// the one order). per_deal and periodic lines arrive in that order (groups run in id
+    /// order): only the lines after the sorted prefix are sorted, and only those that move move.
     fn sort(&self, mut lines: Vec<Line>) -> Vec<Line> {
         let mut keyed: Vec<(RankedKey, u32)> =
             lines.iter().enumerate().map(|(i, l)| (self.line_key(l), i as u32)).collect();
@@ -564,10 +565,11 @@ impl Ranks {
             return lines;
         }
         keyed[sorted..].sort_unstable();
-        // the sorted tail merges into the prefix from where its first key belongs (a stable sort
-        // of two sorted runs is one merge)
+        // the sorted tail merges into the prefix from where its first key belongs
         let start = keyed[..sorted].partition_point(|k| *k <= keyed[sorted]);
-        keyed[start..].sort();
+        if start < sorted {
+            keyed[start..].sort_unstable();
+        }
         // lines before the first one that moves stay in place; the rest are permuted
         let fixed = keyed.iter().enumerate().position(|(at, &(_, i))| at != i as usize).unwrap_or(keyed.len());
         let mut slots: Vec<Option<Line>> = lines.split_off(fixed).into_iter().map(Some).collect();
@@ -1029,7 +1031,8 @@ mod tests {
             lines[..prefix].sort_by_cached_key(|l| ranks.line_key(l));
             let mut expected = lines.clone();
             expected.sort_by_cached_key(|l| ranks.line_key(l));
-            prop_assert_eq!(ranks.sort(lines), expected);
+            let lines = ranks.sort(lines);
+            prop_assert_eq!(lines, expected);
         }
     }
 }
