@@ -182,7 +182,7 @@ impl DecText {
         // the mantissa's digits at the end of `digits` (at most 29 of them, scale at most 28)
         const N: usize = 40;
         let mut digits = [b'0'; N];
-        let p = match u64::try_from(m) {
+        let mut p = match u64::try_from(m) {
             Ok(x) => put_u64(&mut digits, N, x),
             Err(_) => {
                 // one u128 division, then u64 arithmetic: m < 2^96, so m / 10^19 < 10^10 fits a
@@ -195,7 +195,6 @@ impl DecText {
                 put_u64(&mut digits, N - 19, hi)
             }
         };
-        let mut p = p;
         // at least one digit before the point (`digits` is '0'-filled)
         p = p.min(digits.len() - scale - 1);
         let int_len = digits.len() - p - scale;

@@ -143,13 +143,18 @@ impl Reader {
     }
 
     pub(crate) fn string_at(&mut self, v: Option<&Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        self.str_at(v, path, key, required).map(str::to_string)
+    }
+
+    /// [`Reader::string_at`], borrowed from the input.
+    fn str_at<'v>(&mut self, v: Option<&'v Value>, path: &str, key: &str, required: bool) -> Option<&'v str> {
         let v = self.value_of(v, path, key, required)?;
         match v.as_str() {
             Some(s) if s.is_empty() && required => {
                 self.issue(join(path, key), "invalid_value", format!("`{key}` must not be empty"));
                 None
             }
-            Some(s) => Some(s.to_string()),
+            Some(s) => Some(s),
             None => {
                 self.issue(join(path, key), "invalid_type", format!("`{key}` must be a string, found {}", kind(v)));
                 None
@@ -171,27 +176,12 @@ impl Reader {
 
     /// An optional string ([`Reader::string_at`]) as a shared [`Name`].
     fn name_at(&mut self, v: Option<&Value>, path: &str, key: &str) -> Option<Name> {
-        let v = self.value_of(v, path, key, false)?;
-        match v.as_str() {
-            Some(s) => Some(self.intern(s)),
-            None => {
-                self.issue(join(path, key), "invalid_type", format!("`{key}` must be a string, found {}", kind(v)));
-                None
-            }
-        }
+        self.str_at(v, path, key, false).map(|s| self.intern(s))
     }
 
     /// An optional id ([`Reader::id_at`]) as a shared [`Name`].
     fn id_name_at(&mut self, v: Option<&Value>, path: &str, key: &str) -> Option<Name> {
-        let v = self.value_of(v, path, key, false)?;
-        match v {
-            Value::String(s) if !s.is_empty() => Some(self.intern(s)),
-            Value::Number(n) if n.is_i64() || n.is_u64() => Some(self.intern(&n.to_string())),
-            _ => {
-                self.issue(join(path, key), "invalid_type", format!("`{key}` must be a non-empty string id"));
-                None
-            }
-        }
+        self.id_text_at(v, path, key, false).map(|s| self.intern(&s))
     }
 
     /// An id: a string, or an integer (written as its text).
@@ -200,10 +190,21 @@ impl Reader {
     }
 
     fn id_at(&mut self, v: Option<&Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        self.id_text_at(v, path, key, required).map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Reader::id_at`], borrowed from the input when the id is a string.
+    fn id_text_at<'v>(
+        &mut self,
+        v: Option<&'v Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<std::borrow::Cow<'v, str>> {
         let v = self.value_of(v, path, key, required)?;
         match v {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Value::String(s) if !s.is_empty() => Some(s.as_str().into()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string().into()),
             _ => {
                 self.issue(join(path, key), "invalid_type", format!("`{key}` must be a non-empty string id"));
                 None

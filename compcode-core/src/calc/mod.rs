@@ -564,12 +564,10 @@ impl Ranks {
         if sorted == keyed.len() {
             return lines;
         }
-        keyed[sorted..].sort_unstable();
-        // the sorted tail merges into the prefix from where its first key belongs
-        let start = keyed[..sorted].partition_point(|k| *k <= keyed[sorted]);
-        if start < sorted {
-            keyed[start..].sort_unstable();
-        }
+        // everything from where the tail's smallest key belongs in the prefix is sorted, once
+        let Some(&min) = keyed[sorted..].iter().min() else { return lines };
+        let start = keyed[..sorted].partition_point(|k| *k <= min);
+        keyed[start..].sort_unstable();
         // lines before the first one that moves stay in place; the rest are permuted
         let fixed = keyed.iter().enumerate().position(|(at, &(_, i))| at != i as usize).unwrap_or(keyed.len());
         let mut slots: Vec<Option<Line>> = lines.split_off(fixed).into_iter().map(Some).collect();

@@ -1,7 +1,7 @@
 //! Pricing shared by every phase: a tier amount from a tier mode (SPEC §8.1), then the
 //! adjustments every line goes through — clamps, the refund mirror, rounding, the period cap.
 
-use super::tiers::{highest_tier, interpolated_with, marginal_with, BandPiece, Checked};
+use super::tiers::{banded, highest_tier, interpolated_pay, marginal_pay, BandPiece, Checked};
 use super::{Ctx, QuotaUse};
 use crate::error::Result;
 use crate::model::{Name, PayoutBase, Rule, Tier, TierMode};
@@ -91,11 +91,8 @@ pub(crate) fn price(ctx: &Ctx<'_>, p: &Pricing<'_>, trace: &mut Vec<Step>) -> Re
         },
         TierMode::Marginal | TierMode::Interpolated => {
             let marginal_mode = p.mode == TierMode::Marginal;
-            let (sum, pieces) = if marginal_mode {
-                marginal_with(p.tiers, p.scale, p.from, p.to, ctx.trace)?
-            } else {
-                interpolated_with(p.tiers, p.scale, p.from, p.to, ctx.trace)?
-            };
+            let pay = if marginal_mode { marginal_pay } else { interpolated_pay };
+            let (sum, pieces) = banded(p.tiers, p.scale, p.from, p.to, ctx.trace, pay)?;
             out.amount = match (marginal_mode, p.ratio_of) {
                 (true, Some(d)) => sum.mul_c(p.base)?.div_c(d)?.unwrap_or_default(),
                 _ => sum,

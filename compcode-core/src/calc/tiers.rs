@@ -77,21 +77,15 @@ fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Result<D
 /// Marginal payout of the interval `[from, to]` (backwards and negative when `to < from`):
 /// Σ overlap_i × rate_i. Flat tiers never occur here (validation refuses them).
 pub fn marginal(tiers: &[Tier], scale: Decimal, from: Decimal, to: Decimal) -> Result<(Decimal, Vec<BandPiece>)> {
-    marginal_with(tiers, scale, from, to, true)
+    banded(tiers, scale, from, to, true, marginal_pay)
 }
 
-/// [`marginal`]; the pieces only when `pieces` (a run without traces needs only the sum).
-pub(crate) fn marginal_with(
-    tiers: &[Tier],
-    scale: Decimal,
-    from: Decimal,
-    to: Decimal,
-    pieces: bool,
-) -> Result<(Decimal, Vec<BandPiece>)> {
-    banded(tiers, scale, from, to, pieces, |t, ov, _width| match t.rate {
-        Some(r) => ov.mul_c(r).map(Some),
+/// What a marginal band pays: its overlap × its rate.
+pub(crate) fn marginal_pay(t: &Tier, overlap: Decimal, _width: Option<Decimal>) -> Result<Option<Decimal>> {
+    match t.rate {
+        Some(r) => overlap.mul_c(r).map(Some),
         None => Ok(Some(Decimal::ZERO)),
-    })
+    }
 }
 
 /// Interpolated payout: band i pays `flatAmount_i × overlap_i / bandWidth_i`.
@@ -99,27 +93,21 @@ pub(crate) fn marginal_with(
 /// SPEC §8.1's example: bands 0–1000 → 10, 1000–3000 → 40, a 1500 deal pays
 /// 10 + 40 × 500 / 2000 = 20.
 pub fn interpolated(tiers: &[Tier], scale: Decimal, from: Decimal, to: Decimal) -> Result<(Decimal, Vec<BandPiece>)> {
-    interpolated_with(tiers, scale, from, to, true)
+    banded(tiers, scale, from, to, true, interpolated_pay)
 }
 
-/// [`interpolated`]; the pieces only when `pieces`.
-pub(crate) fn interpolated_with(
-    tiers: &[Tier],
-    scale: Decimal,
-    from: Decimal,
-    to: Decimal,
-    pieces: bool,
-) -> Result<(Decimal, Vec<BandPiece>)> {
-    banded(tiers, scale, from, to, pieces, |t, ov, width| {
-        let flat = t.flat_amount.unwrap_or(Decimal::ZERO);
-        match width {
-            Some(w) => Ok(flat.mul_c(ov)?.div_c(w)?),
-            None => Ok(Some(Decimal::ZERO)),
-        }
-    })
+/// What an interpolated band pays: its flat amount × overlap / width (an open band nothing).
+pub(crate) fn interpolated_pay(t: &Tier, overlap: Decimal, width: Option<Decimal>) -> Result<Option<Decimal>> {
+    let flat = t.flat_amount.unwrap_or(Decimal::ZERO);
+    match width {
+        Some(w) => Ok(flat.mul_c(overlap)?.div_c(w)?),
+        None => Ok(Some(Decimal::ZERO)),
+    }
 }
 
-fn banded(
+/// The band walk of [`marginal`] and [`interpolated`]: Σ `pay` over the bands the interval
+/// overlaps, with the pieces only when `keep_pieces` (a run without traces needs only the sum).
+pub(crate) fn banded(
     tiers: &[Tier],
     scale: Decimal,
     from: Decimal,
