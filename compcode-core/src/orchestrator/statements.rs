@@ -336,7 +336,9 @@ impl<R: Repository> Orchestrator<R> {
     }
 
     /// `approved` locks the period (its lines become APPROVED); `draft` reverts (SPEC §13,
-    /// §18.15–§18.16, §18.33).
+    /// §18.15–§18.16, §18.33). Approving is `CONFLICT` while a true-up awaiting its decision lands
+    /// in the period (SPEC is silent; deciding it later would change an approved statement —
+    /// fixture `ledger/workflow_pending_true_up_blocks_approval`).
     pub fn set_statement_status(
         &mut self,
         actor: &Actor,
@@ -379,6 +381,19 @@ impl<R: Repository> Orchestrator<R> {
                     return Err(Error::new(
                         ErrorCode::Conflict,
                         "the lines changed since the statement was generated; generate it again",
+                    ));
+                }
+                // a true-up awaiting its decision lands here: approving now would let that
+                // decision change an approved statement (its lines would appear after the lock)
+                if let Some(t) =
+                    o.repo.list(Collection::TrueUps, &q)?.iter().find(|t| t.doc["status"] == "requires_approval")
+                {
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "true-up `{}` lands in {period} and awaits a decision; approve or reject it first",
+                            t.doc["id"].as_str().unwrap_or_default()
+                        ),
                     ));
                 }
                 let keys: HashSet<&str> =
