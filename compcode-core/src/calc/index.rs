@@ -6,9 +6,10 @@ use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::model::*;
 use crate::period::Period;
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::tiers::Checked;
 
@@ -30,6 +31,8 @@ pub struct Index<'a> {
     /// rep → plan → [start, end] ranges
     /// (a vector by rep index: looked up for every deal and credit)
     assignments: Vec<BTreeMap<usize, Ranges>>,
+    /// rep → the plans it has any assignment to, by plan id (read for every deal and credit)
+    plans_of: Vec<Vec<usize>>,
     /// plan → [(rule name, [(version, rule index)] in precedence order)] for per_deal/periodic rules
     families: Vec<Families<'a>>,
 }
@@ -56,6 +59,13 @@ impl<'a> Index<'a> {
                 assignments[r].entry(p).or_default().push((a.start, a.end));
             }
         }
+        let plans_of = (0..doc.reps.len())
+            .map(|rep| {
+                let mut v: Vec<usize> = assignments[rep].keys().copied().collect();
+                v.sort_by(|a, b| doc.plans[*a].plan_id.cmp(&doc.plans[*b].plan_id));
+                v
+            })
+            .collect();
         let families = doc
             .plans
             .iter()
@@ -81,7 +91,7 @@ impl<'a> Index<'a> {
                 fams.into_iter().collect()
             })
             .collect();
-        Index { doc, reps, crm, email, plans, assignments, families }
+        Index { doc, reps, crm, email, plans, assignments, plans_of, families }
     }
 
     /// A rep by id.
@@ -101,9 +111,12 @@ impl<'a> Index<'a> {
 
     /// Plans a rep has any assignment to, by plan id order.
     pub fn assigned_plans(&self, rep: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = self.assignments.get(rep).map(|m| m.keys().copied().collect()).unwrap_or_default();
-        v.sort_by(|a, b| self.doc.plans[*a].plan_id.cmp(&self.doc.plans[*b].plan_id));
-        v
+        self.plans_of(rep).to_vec()
+    }
+
+    /// [`Index::assigned_plans`] without a copy (sorted once, when the index is built).
+    pub(crate) fn plans_of(&self, rep: usize) -> &[usize] {
+        self.plans_of.get(rep).map_or(&[], Vec::as_slice)
     }
 
     fn ranges(&self, rep: usize, plan: usize) -> &[(NaiveDate, Option<NaiveDate>)] {
