@@ -36,6 +36,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tiers::Checked;
 
 pub use diag::Diagnostic;
@@ -171,19 +172,35 @@ pub(crate) type GroupKey<'a> = (usize, usize, &'a str, Period);
 /// Formula `payoutBase`s, compiled once per plan version: (plan, version, rule) → formula.
 pub(crate) type Formulas = BTreeMap<(usize, usize, usize), std::result::Result<Formula, FormulaError>>;
 
-/// Shared state of one calculation.
+/// Shared state of one calculation. The read-only parts are shared (`Arc`), so a thread of the
+/// `parallel` feature gets its own context ([`Ctx::fork`]) without copying them.
 pub(crate) struct Ctx<'a> {
     pub doc: &'a CalcDoc,
-    pub ix: Index<'a>,
-    pub quotas: index::QuotaMap<'a>,
+    pub ix: Arc<Index<'a>>,
+    pub quotas: Arc<index::QuotaMap<'a>>,
     pub diags: Diags,
     pub trace: bool,
-    pub formulas: Formulas,
+    pub formulas: Arc<Formulas>,
     /// `deal_rank[i]` = the rank of `doc.deals[i].id` among all deal ids (see [`rank`]).
-    pub deal_rank: Vec<u32>,
+    pub deal_rank: Arc<Vec<u32>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// The same context with no diagnostics of its own (a thread's: its diagnostics are joined
+    /// back in order).
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    pub fn fork(&self) -> Ctx<'a> {
+        Ctx {
+            doc: self.doc,
+            ix: Arc::clone(&self.ix),
+            quotas: Arc::clone(&self.quotas),
+            diags: Diags::default(),
+            trace: self.trace,
+            formulas: Arc::clone(&self.formulas),
+            deal_rank: Arc::clone(&self.deal_rank),
+        }
+    }
+
     pub fn diag(&mut self, code: &'static str, at: At, detail: Detail) {
         self.diags.add(code, at, detail);
     }
@@ -355,17 +372,23 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     }
     let mut ctx = Ctx {
         doc,
-        ix,
-        quotas: BTreeMap::new(),
+        ix: Arc::new(ix),
+        quotas: Arc::default(),
         diags: Diags::default(),
         trace: doc.options.trace,
-        formulas: compile_formulas(doc),
-        deal_rank: rank(&doc.deals, |d| d.id.as_str()),
+        formulas: Arc::new(compile_formulas(doc)),
+        deal_rank: Arc::new(rank(&doc.deals, |d| d.id.as_str())),
     };
     check_scope_period(&ctx)?;
-    ctx.quotas = index::resolve_quotas(doc, &ctx.ix)?;
+    ctx.quotas = Arc::new(index::resolve_quotas(doc, &ctx.ix)?);
 
-    let (groups, credited_pairs, total_deals) = collect(&mut ctx)?;
+    #[cfg(feature = "parallel")]
+    let (groups, credited_pairs, total_deals) = match parallel {
+        true => parallel::collect(&mut ctx)?,
+        false => collect(&mut ctx, 0..doc.deals.len())?,
+    };
+    #[cfg(not(feature = "parallel"))]
+    let (groups, credited_pairs, total_deals) = collect(&mut ctx, 0..doc.deals.len())?;
     // most diagnostics are written while collecting: give back the doubling's spare room, with an
     // eighth kept for the few that pricing adds (issue #9: ~45 MB at a million deals)
     let diags = &mut ctx.diags.list;
@@ -398,17 +421,6 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     let mut lines = Vec::with_capacity(
         per_deal_groups.values().map(Vec::len).sum::<usize>() + periodic_groups.len() + groups * cascades.len(),
     );
-    #[cfg(feature = "parallel")]
-    let sequential = !parallel;
-    #[cfg(not(feature = "parallel"))]
-    let sequential = {
-        let _ = parallel;
-        true
-    };
-    #[cfg(feature = "parallel")]
-    if parallel {
-        parallel::per_deal_groups(&mut ctx, &mut per_deal_groups, &mut lines)?;
-    }
     // groups run in (rep id, plan id, rule name, period) order, so their lines come out in the
     // final order and the sort below only checks it (issue #9)
     let (rep_rank, plan_rank) = (rank(&doc.reps, |r| r.id.as_str()), rank(&doc.plans, |p| p.plan_id.as_str()));
@@ -422,13 +434,27 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         keys.sort_unstable_by_key(|&(rep, plan, rule, period)| (reps[rep], plans[plan], rule, period));
         keys
     }
+    let per_deal_order: Vec<(GroupKey<'_>, &[Entry<'_>])> = in_id_order(&per_deal_groups, &rep_rank, &plan_rank)
+        .into_iter()
+        .filter_map(|k| per_deal_groups.get(&k).map(|v| (k, v.as_slice())))
+        .collect();
+    #[cfg(feature = "parallel")]
+    if parallel {
+        parallel::per_deal_groups(&mut ctx, &per_deal_order, &mut lines)?;
+    }
+    #[cfg(feature = "parallel")]
+    let sequential = !parallel;
+    #[cfg(not(feature = "parallel"))]
+    let sequential = {
+        let _ = parallel;
+        true
+    };
     if sequential {
-        for key in in_id_order(&per_deal_groups, &rep_rank, &plan_rank) {
-            if let Some(entries) = per_deal_groups.get_mut(&key) {
-                per_deal::run_group(&mut ctx, key, entries, &mut lines)?;
-            }
+        for &(key, entries) in &per_deal_order {
+            per_deal::run_group(&mut ctx, key, entries, &mut lines)?;
         }
     }
+    drop(per_deal_order);
     for key in in_id_order(&periodic_groups, &rep_rank, &plan_rank) {
         if let Some(entries) = periodic_groups.get_mut(&key) {
             periodic::run_group(&mut ctx, key, entries, &mut lines)?;
@@ -440,7 +466,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
 
     // quota progress from the groups
     let mut quotas = Vec::new();
-    for ((rep, plan, rule, period), q) in &ctx.quotas {
+    for ((rep, plan, rule, period), q) in ctx.quotas.iter() {
         let key = (*rep, *plan, *rule, *period);
         let entries = per_deal_groups.get(&key).or_else(|| periodic_groups.get(&key));
         let mut current = Decimal::ZERO;
@@ -477,7 +503,8 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
     quotas.retain(|q| in_scope(q.rep, q.plan, &q.period));
     // ids ranked once, so the sort compares integers, not strings (issue #9); ids are unique
     // and non-empty, so a rank orders like its id and `None` like the empty id
-    let ranks = Ranks::new(rep_rank, plan_rank, &lines, std::mem::take(&mut ctx.deal_rank));
+    let deal_rank = Arc::try_unwrap(std::mem::take(&mut ctx.deal_rank)).unwrap_or_else(|shared| (*shared).clone());
+    let ranks = Ranks::new(rep_rank, plan_rank, &lines, deal_rank);
     let lines = ranks.sort(lines);
     let mut diagnostics = std::mem::take(&mut ctx.diags.list);
     let mut calc = Calculation {
@@ -725,14 +752,14 @@ fn deal_ref(deal: &Deal, name: &str) -> Ref {
 
 type Collected<'a> = (BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>, Vec<(usize, usize)>, usize);
 
-/// Walks every deal and credit and places eligible entries in their groups, recording why the
-/// others were skipped.
-fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
+/// Walks the deals of `deals` (indices into the document's deals) and their credits and places
+/// eligible entries in their groups, recording why the others were skipped.
+fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Collected<'a>> {
     let doc = ctx.doc;
     let mut groups: BTreeMap<GroupKey<'a>, Vec<Entry<'a>>> = BTreeMap::new();
     let mut pairs = Vec::new();
     let mut total = 0usize;
-    for (di, deal) in doc.deals.iter().enumerate() {
+    for (di, deal) in doc.deals.iter().enumerate().take(deals.end).skip(deals.start) {
         if deal.deleted {
             ctx.diags.add(
                 "deleted",

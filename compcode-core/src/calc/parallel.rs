@@ -1,42 +1,100 @@
-//! The per_deal groups on every core (cargo feature `parallel`, off by default so the WASM build
-//! and single-threaded hosts are unchanged).
+//! The calculation on every core (cargo feature `parallel`, off by default so the WASM build and
+//! single-threaded hosts are unchanged): the walk over the deals and the per_deal groups, the two
+//! phases that make most of a calculation (issue #9).
 //!
-//! Groups are independent: each (rep, plan, rule, period) group reads the document, the indexes,
-//! the quotas and the compiled formulas, and writes only its own lines and diagnostics. The
-//! groups (in their usual key order) are cut into contiguous runs of about equal numbers of
-//! entries, one per thread (`std::thread::scope`, no new dependency); each thread works on its own
-//! copy of the shared context, and the lines and diagnostics are joined back in the same order,
-//! so the result, the first error included, is exactly the sequential one.
+//! - **Collecting**: the deals are cut into one contiguous range per thread; each thread places
+//!   its deals' entries in groups of its own and writes its own diagnostics. The ranges are
+//!   joined back in deal order (a group's entries from the first range, then the next), which is
+//!   the order one walk over every deal gives.
+//! - **Pricing**: the per_deal groups, already in their final (rep id, plan id, rule, period)
+//!   order, are cut into contiguous runs of about equal numbers of entries, one per thread; the
+//!   lines and diagnostics are joined back in run order, so the lines come out in the order the
+//!   sequential loop writes them.
+//!
+//! Groups are independent: each reads the document, the indexes, the quotas and the compiled
+//! formulas (shared, see [`Ctx::fork`]) and writes only its own lines and diagnostics. The first
+//! error is the sequential one: the earliest range's or run's. Threads are `std::thread::scope`
+//! (no new dependency).
 
-use super::{per_deal, Ctx, Diags, Entry, GroupKey, Line};
-use crate::error::Result;
-use std::collections::BTreeMap;
+use super::{per_deal, Collected, Ctx, Entry, GroupKey, Line};
+use crate::error::{Error, ErrorCode, Result};
+use std::collections::btree_map;
 
-/// Below this many entries the threads cost more than they save.
-const MIN_ENTRIES: usize = 4096;
+/// Below this many deals (or entries) the threads cost more than they save.
+const MIN_ITEMS: usize = 4096;
 
 #[cfg(test)]
 mod tests;
 
-type Group<'g, 'a> = (&'g GroupKey<'a>, &'g mut Vec<Entry<'a>>);
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(16)
+}
 
+fn panicked<T>(_: Box<dyn std::any::Any + Send>) -> Result<T> {
+    Err(Error::new(ErrorCode::InternalError, "a calculation thread panicked"))
+}
+
+/// [`super::collect`] over every deal, one range of deals per thread.
+pub(crate) fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
+    let (n, threads) = (ctx.doc.deals.len(), threads());
+    if threads < 2 || n < MIN_ITEMS {
+        return super::collect(ctx, 0..n);
+    }
+    let per = n.div_ceil(threads);
+    let shared = &*ctx;
+    let results: Vec<Result<(Collected<'a>, Vec<super::Diagnostic>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|start| {
+                let mut local = shared.fork();
+                s.spawn(move || {
+                    let c = super::collect(&mut local, start..(start + per).min(n))?;
+                    Ok((c, local.diags.list))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(panicked)).collect()
+    });
+    let mut out: Option<Collected<'a>> = None;
+    for r in results {
+        let ((groups, pairs, total), diags) = r?;
+        ctx.diags.list.extend(diags);
+        let Some((all_groups, all_pairs, all_total)) = &mut out else {
+            out = Some((groups, pairs, total));
+            continue;
+        };
+        for (key, entries) in groups {
+            match all_groups.entry(key) {
+                btree_map::Entry::Vacant(v) => {
+                    v.insert(entries);
+                }
+                btree_map::Entry::Occupied(mut o) => o.get_mut().extend(entries),
+            }
+        }
+        all_pairs.extend(pairs);
+        *all_total += total;
+    }
+    Ok(out.unwrap_or_default())
+}
+
+/// [`per_deal::run_group`] for each group of `order` (in that order), one run of groups per
+/// thread; the lines are appended to `out` in `order`'s order.
 pub(crate) fn per_deal_groups<'a>(
     ctx: &mut Ctx<'a>,
-    groups: &mut BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>,
+    order: &[(GroupKey<'a>, &[Entry<'a>])],
     out: &mut Vec<Line>,
 ) -> Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-    let total: usize = groups.values().map(Vec::len).sum();
-    if threads < 2 || total < MIN_ENTRIES {
-        for (key, entries) in groups.iter_mut() {
-            per_deal::run_group(ctx, *key, entries, out)?;
+    let threads = threads();
+    let total: usize = order.iter().map(|(_, e)| e.len()).sum();
+    if threads < 2 || total < MIN_ITEMS {
+        for &(key, entries) in order {
+            per_deal::run_group(ctx, key, entries, out)?;
         }
         return Ok(());
     }
-    let mut items: Vec<Group<'_, 'a>> = groups.iter_mut().collect();
     // contiguous runs of about total / threads entries
-    let mut runs: Vec<&mut [Group<'_, 'a>]> = Vec::with_capacity(threads);
-    let mut rest: &mut [Group<'_, 'a>] = &mut items;
+    let mut runs: Vec<&[(GroupKey<'a>, &[Entry<'a>])]> = Vec::with_capacity(threads);
+    let mut rest = order;
     let per = total.div_ceil(threads);
     while !rest.is_empty() {
         let mut n = 0;
@@ -45,7 +103,7 @@ pub(crate) fn per_deal_groups<'a>(
             weight += rest[n].1.len();
             n += 1;
         }
-        let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        let (run, tail) = rest.split_at(n);
         runs.push(run);
         rest = tail;
     }
@@ -54,35 +112,17 @@ pub(crate) fn per_deal_groups<'a>(
         let handles: Vec<_> = runs
             .into_iter()
             .map(|run| {
+                let mut local = shared.fork();
                 s.spawn(move || {
-                    let mut local = Ctx {
-                        doc: shared.doc,
-                        ix: shared.ix.clone(),
-                        quotas: shared.quotas.clone(),
-                        diags: Diags::default(),
-                        trace: shared.trace,
-                        formulas: shared.formulas.clone(),
-                        deal_rank: shared.deal_rank.clone(),
-                    };
-                    let mut lines = Vec::new();
-                    for (key, entries) in run.iter_mut() {
-                        per_deal::run_group(&mut local, **key, entries, &mut lines)?;
+                    let mut lines = Vec::with_capacity(run.iter().map(|(_, e)| e.len()).sum());
+                    for &(key, entries) in run {
+                        per_deal::run_group(&mut local, key, entries, &mut lines)?;
                     }
                     Ok((lines, local.diags.list))
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(crate::error::Error::new(
-                        crate::error::ErrorCode::InternalError,
-                        "a calculation thread panicked",
-                    ))
-                })
-            })
-            .collect()
+        handles.into_iter().map(|h| h.join().unwrap_or_else(panicked)).collect()
     });
     for r in results {
         let (lines, diags) = r?;
