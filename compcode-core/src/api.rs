@@ -383,7 +383,13 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             }),
             held: l.installment.as_ref().map(|i| i.held),
             rule_name: l.rule_name.to_string(),
-            trace: Trace::from(std::mem::take(&mut l.trace)),
+            trace: {
+                // the view's calculation leaves the credit step's deal id to its renderer
+                if let Some(d) = l.deal {
+                    crate::trace::fill_deal_id(&mut l.trace, &doc.deals[d].id);
+                }
+                Trace::from(std::mem::take(&mut l.trace))
+            },
         });
     }
     // CompCode's per-deal view repeats its lines' event strings (cloned, not formatted again)

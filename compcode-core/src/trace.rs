@@ -222,9 +222,41 @@ impl Serialize for Band {
     }
 }
 
+/// Sets the deal id of the credit steps that were written without one (a calculation for a
+/// view, see `calc::calculate_with`).
+pub(crate) fn fill_deal_id(steps: &mut [Step], id: &str) {
+    for step in steps {
+        if let Step::Credit { deal_id, .. } = step {
+            if deal_id.is_empty() {
+                *deal_id = id.to_string();
+            }
+        }
+    }
+}
+
+/// A step written with its line's deal id, for a credit step that has none (see
+/// [`fill_deal_id`]).
+pub(crate) struct StepOf<'a> {
+    pub step: &'a Step,
+    pub deal_id: Option<&'a str>,
+}
+
+impl Serialize for StepOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.step.write(s, self.deal_id)
+    }
+}
+
 /// Keys in byte order, as serde_json's `Map` writes them.
 impl Serialize for Step {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.write(s, None)
+    }
+}
+
+impl Step {
+    /// The step's JSON; a credit step without a deal id takes `line_deal`.
+    fn write<S: Serializer>(&self, s: S, line_deal: Option<&str>) -> Result<S::Ok, S::Error> {
         match self {
             Step::Credit { deal_id, credit_date, split_percent, credited, before, after } => {
                 let mut m = s.serialize_map(Some(7))?;
@@ -232,7 +264,11 @@ impl Serialize for Step {
                 m.serialize_entry("creditedValue", &Dec(*credited))?;
                 m.serialize_entry("cumulativeAfter", &Dec(*after))?;
                 m.serialize_entry("cumulativeBefore", &Dec(*before))?;
-                m.serialize_entry("dealId", deal_id)?;
+                let id = match (deal_id.is_empty(), line_deal) {
+                    (true, Some(line)) => line,
+                    _ => deal_id.as_str(),
+                };
+                m.serialize_entry("dealId", id)?;
                 m.serialize_entry("splitPercent", &Dec(*split_percent))?;
                 m.serialize_entry("step", "credit")?;
                 m.end()

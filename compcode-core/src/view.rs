@@ -28,7 +28,7 @@
 //! assert_eq!(text, serde_json::to_value(compcode_core::api::simulate_doc(&doc).unwrap()).unwrap());
 //! ```
 
-use crate::calc::{calculate, Calculation, Diagnostic, IdRanks, Line, QuotaProgress};
+use crate::calc::{calculate_with, Calculation, Diagnostic, IdRanks, Line, QuotaProgress};
 use crate::decimal::DecText;
 use crate::error::{Error, Result};
 use crate::model::{CalcDoc, Phase};
@@ -107,7 +107,8 @@ pub fn simulate(input: &serde_json::Value) -> Result<SimulateView<'static>> {
 
 impl<'d> SimulateView<'d> {
     fn new(doc: Cow<'d, CalcDoc>) -> Result<SimulateView<'d>> {
-        let calc = calculate(&doc)?;
+        // credit steps without their deal ids: written from the line's deal (`Steps`)
+        let calc = calculate_with(&doc, cfg!(feature = "parallel"), false)?;
         let draws = crate::draws::draws_section(&doc, &calc)?;
         let mut total = Decimal::ZERO;
         let mut eligible = vec![false; doc.deals.len()];
@@ -197,14 +198,31 @@ impl<'d> SimulateView<'d> {
         Parts { calc, slots, eligible_deals, total, draws }
     }
 
-    /// The calculation behind the view.
-    pub fn calculation(&self) -> &Calculation {
-        &self.calc
+    /// The calculation behind the view, by value (its traces complete: the deal ids the view
+    /// writes late are filled in).
+    pub fn into_calculation(self) -> Calculation {
+        let mut calc = self.calc;
+        fill_credit_ids(&self.doc, &mut calc);
+        calc
+    }
+
+    /// The number of events (the calculation's lines).
+    pub fn event_count(&self) -> usize {
+        self.calc.lines.len()
     }
 
     /// Σ of every line (money, unrounded sum of rounded lines).
     pub fn total_commission(&self) -> Decimal {
         self.total
+    }
+}
+
+/// Writes the deal id into every credit step left without one (see `calc::calculate_with`).
+pub(crate) fn fill_credit_ids(doc: &CalcDoc, calc: &mut Calculation) {
+    for l in &mut calc.lines {
+        if let Some(d) = l.deal {
+            crate::trace::fill_deal_id(&mut l.trace, &doc.deals[d].id);
+        }
     }
 }
 
@@ -261,13 +279,15 @@ impl Serialize for PeriodText {
     }
 }
 
-struct Steps<'a>(&'a [Step]);
+/// A line's trace, its credit step written with the line's deal id (the view's calculation
+/// leaves it out, see `calc::calculate_with`).
+struct Steps<'a>(&'a [Step], Option<&'a str>);
 
 impl Serialize for Steps<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for step in self.0 {
-            seq.serialize_element(step)?;
+            seq.serialize_element(&crate::trace::StepOf { step, deal_id: self.1 })?;
         }
         seq.end()
     }
@@ -326,7 +346,7 @@ impl Serialize for EventOut<'_> {
         m.serialize_field("milestone", &l.milestone)?;
         m.serialize_field("role", &l.role)?;
         m.serialize_field("idempotencyKey", &crate::ledger::line_key(doc, l))?;
-        m.serialize_field("trace", &Steps(&l.trace))?;
+        m.serialize_field("trace", &Steps(&l.trace, l.deal.map(|d| doc.deals[d].id.as_str())))?;
         if let Some(c) = &currency {
             m.serialize_field("currency", c)?;
         }
@@ -363,7 +383,7 @@ impl Serialize for BreakdownOut<'_> {
                 m.serialize_field("rulePeriod", &Some(PeriodText(l.period)))?;
                 m.serialize_field("skipped", &false)?;
                 m.serialize_field("reason", &l.reason)?;
-                m.serialize_field("trace", &Steps(&l.trace))?;
+                m.serialize_field("trace", &Steps(&l.trace, l.deal.map(|d| doc.deals[d].id.as_str())))?;
             }
             (None, Some(dg)) => {
                 m.serialize_field("ruleName", dg.rule_name(doc).unwrap_or_default())?;
@@ -375,7 +395,7 @@ impl Serialize for BreakdownOut<'_> {
                 m.serialize_field("rulePeriod", &dg.period().map(PeriodText))?;
                 m.serialize_field("skipped", &true)?;
                 m.serialize_field("reason", &Some(dg.code()))?;
-                m.serialize_field("trace", &Steps(&[]))?;
+                m.serialize_field("trace", &Steps(&[], None))?;
             }
             (None, None) => return Err(serde::ser::Error::custom("a breakdown without a line or a skip")),
         }

@@ -174,7 +174,7 @@ fn main() {
                 let out = compcode_core::view::simulate_view(&calc_doc).unwrap_or_else(|e| fail(e));
                 let (t2, c2) = (Instant::now(), cpu_time());
                 let _ = serde_json::to_writer(std::io::sink(), &out);
-                (out.calculation().lines.len(), out.total_commission().to_string(), t2, c2, t2.elapsed())
+                (out.event_count(), out.total_commission().to_string(), t2, c2, t2.elapsed())
             } else {
                 let out = compcode_core::api::simulate_doc(&calc_doc).unwrap_or_else(|e| fail(e));
                 let (t2, c2) = (Instant::now(), cpu_time());

@@ -180,6 +180,8 @@ pub(crate) struct Ctx<'a> {
     pub quotas: Arc<index::QuotaMap<'a>>,
     pub diags: Diags,
     pub trace: bool,
+    /// Write the deal id into a trace's credit step (see [`calculate_with`]).
+    pub credit_ids: bool,
     pub formulas: Arc<Formulas>,
     /// `deal_rank[i]` = the rank of `doc.deals[i].id` among all deal ids (see [`rank`]).
     pub deal_rank: Arc<Vec<u32>>,
@@ -196,6 +198,7 @@ impl<'a> Ctx<'a> {
             quotas: Arc::clone(&self.quotas),
             diags: Diags::default(),
             trace: self.trace,
+            credit_ids: self.credit_ids,
             formulas: Arc::clone(&self.formulas),
             deal_rank: Arc::clone(&self.deal_rank),
         }
@@ -359,11 +362,15 @@ pub(crate) fn measure_value(deal: &Deal, measure: &str) -> Option<Decimal> {
 /// assert_eq!(calc.lines[0].amount.to_string(), "100.00");
 /// ```
 pub fn calculate(doc: &CalcDoc) -> Result<Calculation> {
-    calculate_with(doc, cfg!(feature = "parallel"))
+    calculate_with(doc, cfg!(feature = "parallel"), true)
 }
 
-/// [`calculate`], the per_deal groups on every core when `parallel` (feature `parallel` only).
-pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculation> {
+/// [`calculate`], on every core when `parallel` (feature `parallel` only). Without
+/// `credit_ids`, a trace's credit step leaves its deal id empty: the caller writes it from the
+/// line's deal when it renders the trace (issue #9: copying a million deal ids, each a cache
+/// miss, was about a seventh of a calculation with traces). Only [`crate::view`] does this, and
+/// it fills the ids back before a calculation leaves it ([`crate::trace::fill_deal_id`]).
+pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool, credit_ids: bool) -> Result<Calculation> {
     let ix = Index::new(doc);
     if let Some(p) = &doc.scope.plan_id {
         if ix.plan(p).is_none() {
@@ -376,6 +383,7 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool) -> Result<Calculatio
         quotas: Arc::default(),
         diags: Diags::default(),
         trace: doc.options.trace,
+        credit_ids,
         formulas: Arc::new(compile_formulas(doc)),
         deal_rank: Arc::new(rank(&doc.deals, |d| d.id.as_str())),
     };

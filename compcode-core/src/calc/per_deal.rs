@@ -70,7 +70,8 @@ pub(crate) fn run_group<'a>(
         let tiers = ctx.tiers_for(rep, plan, e.version, rule);
         let mut trace = ctx.new_trace();
         ctx.step(&mut trace, || Step::Credit {
-            deal_id: doc.deals[e.deal].id.clone(),
+            // empty for a view, which writes the line's deal id (see `calculate_with`)
+            deal_id: if ctx.credit_ids { doc.deals[e.deal].id.clone() } else { String::new() },
             credit_date: e.date,
             split_percent: (e.share * Decimal::ONE_HUNDRED).normalize(),
             credited: e.credited,

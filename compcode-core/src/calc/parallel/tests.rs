@@ -38,8 +38,8 @@ fn document(deals: usize) -> Value {
 fn threads_give_the_sequential_calculation() {
     // 6,000 deals: above the threshold, so the groups are really split across threads
     let doc = read_document(&document(6_000)).unwrap();
-    let sequential = calculate_with(&doc, false).unwrap();
-    let threaded = calculate_with(&doc, true).unwrap();
+    let sequential = calculate_with(&doc, false, true).unwrap();
+    let threaded = calculate_with(&doc, true, true).unwrap();
     assert!(sequential.lines.len() > 6_000);
     assert!(!sequential.diagnostics.is_empty());
     assert_eq!(threaded, sequential);
