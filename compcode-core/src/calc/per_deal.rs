@@ -19,7 +19,7 @@ pub(crate) fn run_group<'a>(
     let doc = ctx.doc;
     let (rep, plan, rule_name, period) = key;
     // credit order; a rate-table group orders by (credit date, deal id, milestone), SPEC §18.5
-    let ms = |e: &Entry<'_>| e.milestone.map_or(0, |m| m.0);
+    let ms = |e: &Entry<'_>| e.milestone.as_ref().map_or(0, |m| m.0);
     // deal ids compare by rank (ids are unique): the same order without reading the id strings.
     // The 16-byte keys are sorted, not the entries (~140 bytes each: moving them was a sixth of
     // this function, issue #9); the entry's position breaks ties, as the stable sort did
@@ -46,7 +46,7 @@ pub(crate) fn run_group<'a>(
     };
     for e in order.iter().map(|o| &entries[o.3 as usize]) {
         let rule = e.rule;
-        if let Some((n, row, contract)) = e.milestone {
+        if let Some(&(n, row, contract)) = e.milestone.as_deref() {
             out.push(rate_table_line(ctx, key, e, n, row, contract, &mut paid)?);
             continue;
         }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 pub(crate) fn run_group<'a>(
     ctx: &mut Ctx<'a>,
     key: GroupKey<'a>,
-    entries: &mut [Entry<'a>],
+    entries: &[Entry<'a>],
     out: &mut Vec<Line>,
 ) -> Result<()> {
     let doc = ctx.doc;
@@ -21,13 +21,17 @@ pub(crate) fn run_group<'a>(
         return Ok(());
     }
     let rank = &ctx.deal_rank; // orders like the deal ids (they are unique)
-    entries.sort_by_key(|e| (e.date, rank[e.deal]));
+                               // (credit date, deal id) order through 12-byte keys, not by moving the entries (issue #9)
+    let mut order: Vec<(chrono::NaiveDate, u32, u32)> =
+        entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal], i as u32)).collect();
+    order.sort_unstable();
+    let in_order = || order.iter().map(|o| &entries[o.2 as usize]);
     let closed = doc.as_of >= period.end(ctx.fy());
     if !closed && !doc.options.include_open_periods {
         return Ok(());
     }
     // the rule of the version in force for the period's latest deal
-    let last = &entries[entries.len() - 1];
+    let last = &entries[order[order.len() - 1].2 as usize];
     let (rule, version) = (last.rule, last.version);
     let at =
         At { deal: None, rep: Some(rep), plan: Some(plan), rule: Some((version, last.rule_ix)), period: Some(period) };
@@ -41,7 +45,7 @@ pub(crate) fn run_group<'a>(
     }
     let mut total = Decimal::ZERO;
     let mut field_total = Decimal::ZERO;
-    for e in entries.iter() {
+    for e in in_order() {
         total = total.add_c(e.credited)?;
         field_total = field_total.add_c(e.field_base.unwrap_or_default())?;
     }
