@@ -415,6 +415,29 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool, credit_ids: bool) ->
     }
     check_currencies(&ctx, per_deal_groups.iter().chain(periodic_groups.iter()))?;
 
+    // quota progress from the groups, read before pricing frees each group's entries
+    let mut quotas = Vec::new();
+    for ((rep, plan, rule, period), q) in ctx.quotas.iter() {
+        let key = (*rep, *plan, *rule, *period);
+        let entries = per_deal_groups.get(&key).or_else(|| periodic_groups.get(&key));
+        let mut current = Decimal::ZERO;
+        let mut counted = std::collections::BTreeSet::new();
+        for e in entries.into_iter().flatten() {
+            // a rate-table sale has one entry per milestone but is credited once
+            if e.milestone.is_none() || counted.insert(e.deal) {
+                current = current.add_c(e.credited)?;
+            }
+        }
+        quotas.push(QuotaProgress {
+            rep: *rep,
+            plan: *plan,
+            rule_name: Name::from(*rule),
+            period: *period,
+            target: q.target,
+            variable_target: q.variable_target,
+            current_value: current,
+        });
+    }
     // room for every line at once, not a doubling vector's up to 2× (issue #9): at most one per
     // per_deal entry and per periodic group, and a cascade pays at most once per (source rep,
     // period) of those groups (Spark overrides, per deal, may need more room later)
@@ -443,63 +466,37 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool, credit_ids: bool) ->
         keys.sort_unstable_by_key(|&(rep, plan, rule, period)| (reps[rep], plans[plan], rule, period));
         keys
     }
-    let per_deal_order: Vec<(GroupKey<'_>, &[Entry<'_>])> = in_id_order(&per_deal_groups, &rep_rank, &plan_rank)
+    // each group's entries are freed once its lines are made: the lines grow as the entries
+    // shrink, instead of both being whole at the heap peak (issue #9)
+    let per_deal_order: Vec<(GroupKey<'_>, Vec<Entry<'_>>)> = in_id_order(&per_deal_groups, &rep_rank, &plan_rank)
         .into_iter()
-        .filter_map(|k| per_deal_groups.get(&k).map(|v| (k, v.as_slice())))
+        .filter_map(|k| per_deal_groups.remove(&k).map(|v| (k, v)))
         .collect();
+    drop(per_deal_groups);
     #[cfg(feature = "parallel")]
     if parallel {
-        parallel::per_deal_groups(&mut ctx, &per_deal_order, &mut lines)?;
+        parallel::per_deal_groups(&mut ctx, per_deal_order, &mut lines)?;
+    } else {
+        for (key, entries) in per_deal_order {
+            per_deal::run_group(&mut ctx, key, &entries, &mut lines)?;
+        }
     }
-    #[cfg(feature = "parallel")]
-    let sequential = !parallel;
     #[cfg(not(feature = "parallel"))]
-    let sequential = {
+    {
         let _ = parallel;
-        true
-    };
-    if sequential {
-        for &(key, entries) in &per_deal_order {
-            per_deal::run_group(&mut ctx, key, entries, &mut lines)?;
+        for (key, entries) in per_deal_order {
+            per_deal::run_group(&mut ctx, key, &entries, &mut lines)?;
         }
     }
-    drop(per_deal_order);
     for key in in_id_order(&periodic_groups, &rep_rank, &plan_rank) {
-        if let Some(entries) = periodic_groups.get(&key) {
-            periodic::run_group(&mut ctx, key, entries, &mut lines)?;
+        if let Some(entries) = periodic_groups.remove(&key) {
+            periodic::run_group(&mut ctx, key, &entries, &mut lines)?;
         }
     }
+    drop(periodic_groups);
     let cascade_lines = cascade::run(&mut ctx, &lines)?;
     lines.reserve_exact(cascade_lines.len());
     lines.extend(cascade_lines);
-
-    // quota progress from the groups
-    let mut quotas = Vec::new();
-    for ((rep, plan, rule, period), q) in ctx.quotas.iter() {
-        let key = (*rep, *plan, *rule, *period);
-        let entries = per_deal_groups.get(&key).or_else(|| periodic_groups.get(&key));
-        let mut current = Decimal::ZERO;
-        let mut counted = std::collections::BTreeSet::new();
-        for e in entries.into_iter().flatten() {
-            // a rate-table sale has one entry per milestone but is credited once
-            if e.milestone.is_none() || counted.insert(e.deal) {
-                current = current.add_c(e.credited)?;
-            }
-        }
-        quotas.push(QuotaProgress {
-            rep: *rep,
-            plan: *plan,
-            rule_name: Name::from(*rule),
-            period: *period,
-            target: q.target,
-            variable_target: q.variable_target,
-            current_value: current,
-        });
-    }
-    // the entries are done with: free them before the lines are sorted and viewed (about 150
-    // bytes per eligible (deal, rule); they were part of the heap peak, issue #9)
-    drop(per_deal_groups);
-    drop(periodic_groups);
 
     // scope filters
     let scope = &doc.scope;

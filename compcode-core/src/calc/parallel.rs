@@ -78,34 +78,34 @@ pub(crate) fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
 }
 
 /// [`per_deal::run_group`] for each group of `order` (in that order), one run of groups per
-/// thread; the lines are appended to `out` in `order`'s order.
+/// thread; the lines are appended to `out` in `order`'s order and each group's entries are freed
+/// once its lines are made.
 pub(crate) fn per_deal_groups<'a>(
     ctx: &mut Ctx<'a>,
-    order: &[(GroupKey<'a>, &[Entry<'a>])],
+    order: Vec<(GroupKey<'a>, Vec<Entry<'a>>)>,
     out: &mut Vec<Line>,
 ) -> Result<()> {
     let threads = threads();
     let total: usize = order.iter().map(|(_, e)| e.len()).sum();
     if threads < 2 || total < MIN_ITEMS {
-        for &(key, entries) in order {
-            per_deal::run_group(ctx, key, entries, out)?;
+        for (key, entries) in order {
+            per_deal::run_group(ctx, key, &entries, out)?;
         }
         return Ok(());
     }
     // contiguous runs of about total / threads entries
-    let mut runs: Vec<&[(GroupKey<'a>, &[Entry<'a>])]> = Vec::with_capacity(threads);
-    let mut rest = order;
     let per = total.div_ceil(threads);
-    while !rest.is_empty() {
-        let mut n = 0;
-        let mut weight = 0;
-        while n < rest.len() && (weight < per || n == 0) {
-            weight += rest[n].1.len();
-            n += 1;
+    let mut runs: Vec<Vec<(GroupKey<'a>, Vec<Entry<'a>>)>> = Vec::with_capacity(threads);
+    let mut weight = 0;
+    for group in order {
+        if runs.is_empty() || (weight >= per && runs.len() < threads) {
+            runs.push(Vec::new());
+            weight = 0;
         }
-        let (run, tail) = rest.split_at(n);
-        runs.push(run);
-        rest = tail;
+        weight += group.1.len();
+        if let Some(run) = runs.last_mut() {
+            run.push(group);
+        }
     }
     let shared = &*ctx;
     let results: Vec<Result<(Vec<Line>, Vec<super::Diagnostic>)>> = std::thread::scope(|s| {
@@ -115,8 +115,8 @@ pub(crate) fn per_deal_groups<'a>(
                 let mut local = shared.fork();
                 s.spawn(move || {
                     let mut lines = Vec::with_capacity(run.iter().map(|(_, e)| e.len()).sum());
-                    for &(key, entries) in run {
-                        per_deal::run_group(&mut local, key, entries, &mut lines)?;
+                    for (key, entries) in run {
+                        per_deal::run_group(&mut local, key, &entries, &mut lines)?;
                     }
                     Ok((lines, local.diags.list))
                 })
