@@ -16,9 +16,10 @@ use crate::error::{Error, Issue, Result};
 use crate::model::*;
 use crate::period::{parse_date, Period, PeriodKind};
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 type Obj = Map<String, Value>;
 
