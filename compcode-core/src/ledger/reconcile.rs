@@ -4,9 +4,10 @@
 use super::{key_of, Event, Held, LineStatus};
 use crate::period::parse_date;
 use chrono::{Days, NaiveDate};
+use foldhash::{HashMap, HashSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What locks keys and what corrections exist already.
 #[derive(Debug, Clone, Default)]

@@ -53,9 +53,10 @@ use crate::period::{parse_date, Period, PeriodKind};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::de::value::MapDeserializer;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 impl<R: Repository> Orchestrator<R> {
     /// The change set of a deal run on the deals and stored events it can change (see the module

@@ -10,10 +10,11 @@ use crate::period::{parse_date, Period};
 use crate::repository::{Collection, Query, Record, Repository, Write};
 use crate::validate::read_document;
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 /// What one run did (the `orchestrator.ran` counters of SPEC §12).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -15,8 +15,8 @@
 //! or fails, leaves it empty.
 
 use crate::model::Deal;
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Record id → (stored document, the deal read from it).
