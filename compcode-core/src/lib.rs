@@ -54,6 +54,7 @@ pub mod view;
 pub mod amortization;
 pub mod draws;
 pub mod fx;
+mod hash;
 pub mod schedule;
 
 pub use error::{Error, ErrorCode, Issue, Result};

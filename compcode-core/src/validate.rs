@@ -13,10 +13,10 @@
 use crate::condition::{compile_leaf, number_of, Condition, FieldType, Op, OPERATORS};
 use crate::decimal::{parse_decimal, Rounding};
 use crate::error::{Error, Issue, Result};
+use crate::hash::{HashMap, HashSet};
 use crate::model::*;
 use crate::period::{parse_date, Period, PeriodKind};
 use chrono::NaiveDate;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ fn push_index(out: &mut String, i: usize) {
 impl Reader {
     /// A reader with the default fiscal year.
     pub(crate) fn new() -> Self {
-        Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new(), names: HashSet::new() }
+        Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::default(), names: HashSet::default() }
     }
 
     /// `Ok(value)` when nothing was reported, else `VALIDATION_FAILED` with every issue.
@@ -495,7 +495,7 @@ pub fn parse_json(text: &str) -> Result<Value> {
 /// assert_eq!(issue["suggestion"], "settings");
 /// ```
 pub fn read_document(v: &Value) -> Result<CalcDoc> {
-    let mut r = Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::new(), names: HashSet::new() };
+    let mut r = Reader { issues: Vec::new(), fy_start: 1, kept: HashMap::default(), names: HashSet::default() };
     let doc = r.document(v);
     match doc {
         Some(d) if r.issues.is_empty() => Ok(d),
@@ -741,7 +741,7 @@ impl Reader {
         let m = self.obj(v, path, CONFIG_KEYS)?;
         let conditions = self.conditions(m, path, "conditions");
         let rules = self.list(m, path, "rules", true, |r, v, p| r.rule(v, p));
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         if let Some(items) = m.get("rules").and_then(Value::as_array) {
             if items.is_empty() {
                 self.issue(join(path, "rules"), "invalid_value", "a plan version needs at least one rule");
@@ -1144,7 +1144,7 @@ impl Reader {
             let number = number.filter(|n| (1..=1000).contains(n))? as u32;
             Some(Milestone { number, name, when, date_field })
         });
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (i, ms) in out.iter().enumerate() {
             if !seen.insert(ms.number) {
                 self.issue(
@@ -1219,7 +1219,7 @@ impl Reader {
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (i, t) in &tiers {
             if !seen.insert(t.tier_index) {
                 self.issue(
@@ -1370,7 +1370,7 @@ impl Reader {
         let credits = m.get("credits").filter(|c| !c.is_null()).map(|_| {
             let list = self.list(m, path, "credits", false, |r, v, p| r.credit(v, p));
             let cpath = join(path, "credits");
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             let mut sum = Decimal::ZERO;
             for (i, c) in list.iter().enumerate() {
                 if !seen.insert(c.rep_id.as_str()) {
@@ -1464,7 +1464,7 @@ impl Reader {
         dup_check(self, m, "reps", "id");
         dup_check(self, m, "plans", "planId");
         dup_check(self, m, "deals", "id");
-        let mut version_ids = HashSet::new();
+        let mut version_ids = HashSet::default();
         for (pi, p) in doc.plans.iter().enumerate() {
             for (vi, v) in p.versions.iter().enumerate() {
                 if !version_ids.insert(v.plan_version_id.as_str()) {
@@ -1488,7 +1488,7 @@ impl Reader {
                 }
             }
         }
-        let mut reported: HashSet<usize> = HashSet::new();
+        let mut reported: HashSet<usize> = HashSet::default();
         for start in 0..doc.reps.len() {
             let mut seen = vec![start];
             let mut cur = start;
@@ -1662,7 +1662,8 @@ fn check_tiers_for_mode(r: &mut Reader, path: &str, tiers: &[Tier], mode: TierMo
 fn dup_check(r: &mut Reader, m: &Obj, list: &str, key: &str) {
     let Some(items) = m.get(list).and_then(Value::as_array) else { return };
     // ids borrowed from the input (a million deals: no copy of each id)
-    let mut seen: HashSet<std::borrow::Cow<'_, str>> = HashSet::with_capacity(items.len());
+    let mut seen: HashSet<std::borrow::Cow<'_, str>> =
+        HashSet::with_capacity_and_hasher(items.len(), Default::default());
     for (i, it) in items.iter().enumerate() {
         let id: std::borrow::Cow<'_, str> = match it.get(key) {
             Some(Value::String(s)) => s.as_str().into(),

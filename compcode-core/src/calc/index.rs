@@ -3,10 +3,10 @@
 
 use super::{At, Detail, Diagnostic, QuotaUse};
 use crate::error::{Error, ErrorCode, Issue, Result};
+use crate::hash::HashMap;
 use crate::model::*;
 use crate::period::Period;
 use chrono::NaiveDate;
-use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -40,9 +40,9 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     /// Builds the indexes.
     pub fn new(doc: &'a CalcDoc) -> Self {
-        let mut reps = HashMap::new();
-        let mut crm = HashMap::new();
-        let mut email = HashMap::new();
+        let mut reps = HashMap::default();
+        let mut crm = HashMap::default();
+        let mut email = HashMap::default();
         for (i, r) in doc.reps.iter().enumerate() {
             reps.insert(r.id.as_str(), i);
             for c in &r.crm_ids {

@@ -2,9 +2,9 @@
 //! computed events → a change set. Pure: no storage, no clock.
 
 use super::{key_of, Event, Held, LineStatus};
+use crate::hash::{HashMap, HashSet};
 use crate::period::parse_date;
 use chrono::{Days, NaiveDate};
-use foldhash::{HashMap, HashSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

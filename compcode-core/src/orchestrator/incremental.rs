@@ -47,13 +47,13 @@ use super::runs::{internal, is_calculated, landing_period, parse_event, skipped_
 use super::{plan_for_calc, s, Orchestrator};
 use crate::calc::calculate;
 use crate::error::Result;
+use crate::hash::{HashMap, HashSet};
 use crate::ledger::{attach_trace, reconcile, untraced_events, ChangeSet, Event};
 use crate::model::{CalcDoc, Deal};
 use crate::period::{parse_date, Period, PeriodKind};
 use crate::repository::{Collection, Query, Repository};
 use crate::validate::read_document;
 use chrono::NaiveDate;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::de::value::MapDeserializer;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -172,7 +172,7 @@ impl<R: Repository> Orchestrator<R> {
         doc.deals.push(deal);
         sources.push((id.to_string(), v));
         // the reader's one check across deals: no id twice (else the full run reports it)
-        let mut ids = HashSet::with_capacity(doc.deals.len());
+        let mut ids = HashSet::with_capacity_and_hasher(doc.deals.len(), Default::default());
         if !doc.deals.iter().all(|d| ids.insert(d.id.as_str())) {
             return Ok(None);
         }
@@ -200,7 +200,7 @@ impl<R: Repository> Orchestrator<R> {
         }
         // without their traces: reconcile never compares traces, and only the keys it writes
         // get theirs (see `attach_computed_traces`)
-        let mut line_of: HashMap<String, usize> = HashMap::new();
+        let mut line_of: HashMap<String, usize> = HashMap::default();
         let fresh: Vec<Event> = computed
             .into_iter()
             .filter(|(_, e)| is_calculated(e) && scope.contains(&EventView::of(e)))
@@ -214,7 +214,7 @@ impl<R: Repository> Orchestrator<R> {
         // the stored events of the scope, the corrections, the versions of the keys written
         let mut existing: Vec<Event> = Vec::new();
         let mut corrections: Vec<Event> = Vec::new();
-        let mut versions: HashMap<String, u64> = HashMap::new();
+        let mut versions: HashMap<String, u64> = HashMap::default();
         let mut missed = false;
         self.repo.scan(Collection::Events, &Query::all(), &mut |r| {
             if r.rep_id.as_ref().is_some_and(|rep| !receivers.contains(rep)) {
@@ -323,7 +323,7 @@ impl<R: Repository> Orchestrator<R> {
     /// every change's `old`, and the `new` of a reversed or locked key (reconcile builds those
     /// from the stored event; an updated key's `new` is the computed event, with its own trace).
     fn attach_stored_traces(&self, changes: &mut ChangeSet) -> Result<()> {
-        let mut want: HashMap<String, Option<Vec<Value>>> = HashMap::new();
+        let mut want: HashMap<String, Option<Vec<Value>>> = HashMap::default();
         for c in changes.updated.iter().chain(&changes.reversed).chain(&changes.locked) {
             if c.old.is_some() {
                 want.insert(c.key.clone(), None);
@@ -545,7 +545,7 @@ pub(super) struct DealScope {
 
 impl DealScope {
     pub fn new(deal_id: &str, fy: u32) -> Self {
-        DealScope { deal_id: deal_id.to_string(), fy, groups: Vec::new(), reps: HashSet::new(), dates: Vec::new() }
+        DealScope { deal_id: deal_id.to_string(), fy, groups: Vec::new(), reps: HashSet::default(), dates: Vec::new() }
     }
 
     /// True for a per_deal line of the run's deal (its group is in the scope).
@@ -620,7 +620,7 @@ impl CreditMatcher {
     /// The matcher of the reps (documents) whose id passes `keep`; `None` when a rep's id cannot
     /// be read (then no deal can be left out).
     pub fn new(reps: &[Value], keep: &dyn Fn(&str) -> bool) -> Option<Self> {
-        let mut m = CreditMatcher { ids: HashSet::new(), crm_ids: HashSet::new(), emails: HashSet::new() };
+        let mut m = CreditMatcher { ids: HashSet::default(), crm_ids: HashSet::default(), emails: HashSet::default() };
         for r in reps {
             let id = id_text(r.get("id").unwrap_or(&Value::Null))?;
             if !keep(&id) {

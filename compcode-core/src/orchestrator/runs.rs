@@ -5,12 +5,12 @@ use super::{indexed, s, version, Actor, Orchestrator};
 use crate::api::{simulate_doc, SimulateResult};
 use crate::calc::calculate;
 use crate::error::{Error, ErrorCode, Result};
+use crate::hash::{HashMap, HashSet};
 use crate::ledger::{computed_events, reconcile, ChangeSet, Event, HistoryRow, LineStatus, Locks, Outcome};
 use crate::period::{parse_date, Period};
 use crate::repository::{Collection, Query, Record, Repository, Write};
 use crate::validate::read_document;
 use chrono::NaiveDate;
-use foldhash::{HashMap, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -296,7 +296,7 @@ impl<R: Repository> Orchestrator<R> {
                 Box::new(move |e: &Event| is_calculated(e) && (e.plan_id == p || e.execution_phase == "cascade"))
             }
             RunScope::Deal(id) => {
-                let mut groups: HashSet<(String, String, String, String)> = HashSet::new();
+                let mut groups: HashSet<(String, String, String, String)> = HashSet::default();
                 let mut dates: Vec<NaiveDate> = Vec::new();
                 for e in stored.iter().map(|(e, _)| e).chain(computed.iter()) {
                     if e.deal_id.as_deref() == Some(id.as_str()) && e.execution_phase == "per_deal" {

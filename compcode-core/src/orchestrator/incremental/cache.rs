@@ -14,8 +14,8 @@
 //! included), so its size is bounded by one scope. A run that falls back to the full calculation,
 //! or fails, leaves it empty.
 
+use crate::hash::HashMap;
 use crate::model::Deal;
-use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
 use std::sync::Mutex;
 
@@ -31,7 +31,7 @@ impl DealCache {
     pub(crate) fn take(&self) -> Entries {
         match self.0.lock() {
             Ok(mut m) => std::mem::take(&mut *m),
-            Err(_) => Entries::new(),
+            Err(_) => Entries::default(),
         }
     }
 
