@@ -26,6 +26,13 @@ step "cargo test (unit, doc, spec-fixtures, properties)"
 cargo test --workspace 2>&1 | tee target/test-output.log
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.log | awk '{s+=$4} END {print s+0}')
 
+# the threaded calculation (feature `parallel`, off by default) must stay clean and give the
+# sequential answer (calc::parallel's unit test compares them on 6,000 deals)
+step "feature parallel (clippy; the calculation's unit tests)"
+cargo clippy -p compcode-core --features parallel --lib --tests -- -D warnings
+cargo test -p compcode-core --features parallel --lib calc:: 2>&1 | tee target/test-parallel.log
+passed=$((passed + $(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-parallel.log | awk '{s+=$4} END {print s+0}')))
+
 step "benchmark baseline (pure-Python decimal plan = hand numbers = the engine)"
 python3 -m unittest discover -s benches/python
 
