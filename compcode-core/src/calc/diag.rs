@@ -378,7 +378,7 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
             i as u32,
         ));
     }
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
+    sort_keyed(&mut keyed, |a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
     // each diagnostic's place in the sorted list (the keys are freed before anything moves)
     let mut target = vec![0u32; list.len()];
     for (place, (_, i)) in keyed.into_iter().enumerate() {
@@ -386,6 +386,59 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     }
     permute(list, &mut target);
     list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+}
+
+/// A diagnostic's sort keys and its index.
+type Keyed = ([u64; 3], u32);
+
+/// Sorts like `keyed.sort_unstable_by(full)`, for a `full` that orders by the first key before
+/// anything else: two counting passes over the first key's halves (the deal's rank, then the
+/// code's), then each run of equal first keys by `full` (issue #9: comparing 1.44 million keys
+/// was a tenth of a calculation at a million deals; most runs hold one diagnostic). Falls back to
+/// comparing when the buckets would outnumber the items.
+fn sort_keyed(keyed: &mut [Keyed], full: impl Fn(&Keyed, &Keyed) -> Ordering) {
+    let n = keyed.len();
+    let low = |k: &Keyed| (k.0[0] & u64::from(u32::MAX)) as usize;
+    let high = |k: &Keyed| (k.0[0] >> 32) as usize;
+    let (low_max, high_max) = keyed.iter().fold((0, 0), |(l, h), k| (l.max(low(k)), h.max(high(k))));
+    let bounded = |max: usize| max <= n.saturating_mul(4).saturating_add(1024);
+    // wasm32 compares: the counting passes cost the WASM module ~2 KB gzipped, over its budget
+    // (scripts/test-wasm.sh); the order is the same (see the proptest below)
+    if cfg!(target_arch = "wasm32") || n < 64 || !bounded(low_max) || !bounded(high_max) {
+        keyed.sort_unstable_by(full);
+        return;
+    }
+    let mut scratch = vec![([0u64; 3], 0u32); n];
+    counting_pass(keyed, &mut scratch, low_max, low);
+    counting_pass(&scratch, keyed, high_max, high);
+    drop(scratch);
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && keyed[j].0[0] == keyed[i].0[0] {
+            j += 1;
+        }
+        if j - i > 1 {
+            keyed[i..j].sort_unstable_by(&full);
+        }
+        i = j;
+    }
+}
+
+/// One stable counting-sort pass: `src` into `dst` (same length) by `digit` (at most `max`).
+fn counting_pass(src: &[Keyed], dst: &mut [Keyed], max: usize, digit: impl Fn(&Keyed) -> usize) {
+    let mut next = vec![0usize; max + 2];
+    for k in src {
+        next[digit(k) + 1] += 1;
+    }
+    for b in 1..next.len() {
+        next[b] += next[b - 1];
+    }
+    for k in src {
+        let d = digit(k);
+        dst[next[d]] = *k;
+        next[d] += 1;
+    }
 }
 
 /// Moves `items[i]` to `target[i]` in place, cycle by cycle (`target` is a permutation: every
@@ -413,10 +466,33 @@ pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use super::{permute, sort_keyed, Keyed};
     use proptest::prelude::*;
 
     proptest! {
+        // issue #9: the counting passes give the comparison sort's order (small first-key
+        // ranges take the counting path; wide ones fall back to comparing)
+        #[test]
+        fn sort_keyed_equals_the_comparison_sort(
+            raw in prop::collection::vec((0u64..6, 0u64..300, 0u64..4, 0u64..3), 0..400),
+            wide in any::<bool>(),
+        ) {
+            let mut keyed: Vec<Keyed> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(code, deal, a, b))| {
+                    let deal = if wide { deal * 1_000_003 } else { deal };
+                    ([code << 32 | deal, a, b], i as u32)
+                })
+                .collect();
+            // ties of all three keys are broken by the index, as the diagnostics' own order does
+            let full = |x: &Keyed, y: &Keyed| x.0.cmp(&y.0).then(x.1.cmp(&y.1));
+            let mut expected = keyed.clone();
+            expected.sort_unstable_by(full);
+            sort_keyed(&mut keyed, full);
+            prop_assert_eq!(keyed, expected);
+        }
+
         // issue #9: diagnostics are moved to their sorted places in place
         #[test]
         fn permute_moves_each_item_to_its_target(places in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())) {
