@@ -303,7 +303,13 @@ impl<R: Repository> Orchestrator<R> {
             if st.current().is_some_and(|v| v.lines == lines) {
                 return Ok((vec![], st));
             }
-            let net = sum(lines.iter().filter(|l| l.kind != "held").map(|l| l.amount))?;
+            let mut net = sum(lines.iter().filter(|l| l.kind != "held").map(|l| l.amount))?;
+            // money is written with the workspace's currencyPrecision decimals: an empty statement
+            // nets "0.00", not "0" (lines are already rounded to it; this only pads)
+            let dp = o.settings(at)?.currency_precision;
+            if net.scale() < dp {
+                net.rescale(dp);
+            }
             let n = st.versions.len() as u32 + 1;
             st.versions.push(StatementVersion {
                 version: n,
