@@ -385,9 +385,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
             rule_name: l.rule_name.to_string(),
             trace: {
                 // the view's calculation leaves the credit step's deal id to its renderer
-                if let Some(d) = l.deal {
-                    crate::trace::fill_deal_id(&mut l.trace, &doc.deals[d].id);
-                }
+                crate::view::fill_credit_id(doc, &mut l);
                 Trace::from(std::mem::take(&mut l.trace))
             },
         });

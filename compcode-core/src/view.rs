@@ -218,11 +218,16 @@ impl<'d> SimulateView<'d> {
 }
 
 /// Writes the deal id into every credit step left without one (see `calc::calculate_with`).
-pub(crate) fn fill_credit_ids(doc: &CalcDoc, calc: &mut Calculation) {
+fn fill_credit_ids(doc: &CalcDoc, calc: &mut Calculation) {
     for l in &mut calc.lines {
-        if let Some(d) = l.deal {
-            crate::trace::fill_deal_id(&mut l.trace, &doc.deals[d].id);
-        }
+        fill_credit_id(doc, l);
+    }
+}
+
+/// [`fill_credit_ids`] for one line: its deal's id into its trace's credit step.
+pub(crate) fn fill_credit_id(doc: &CalcDoc, l: &mut Line) {
+    if let Some(d) = l.deal {
+        crate::trace::fill_deal_id(&mut l.trace, &doc.deals[d].id);
     }
 }
 

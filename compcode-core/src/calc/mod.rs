@@ -191,7 +191,7 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// The same context with no diagnostics of its own (a thread's: its diagnostics are joined
     /// back in order).
-    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    #[cfg(feature = "parallel")]
     pub fn fork(&self) -> Ctx<'a> {
         Ctx {
             doc: self.doc,
@@ -397,7 +397,10 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool, credit_ids: bool) ->
         false => collect(&mut ctx, 0..doc.deals.len())?,
     };
     #[cfg(not(feature = "parallel"))]
-    let (groups, credited_pairs, total_deals) = collect(&mut ctx, 0..doc.deals.len())?;
+    let (groups, credited_pairs, total_deals) = {
+        let _ = parallel; // threads need the feature
+        collect(&mut ctx, 0..doc.deals.len())?
+    };
     // most diagnostics are written while collecting: give back the doubling's spare room, with an
     // eighth kept for the few that pricing adds (issue #9: ~45 MB at a million deals)
     let diags = &mut ctx.diags.list;
@@ -474,19 +477,15 @@ pub(crate) fn calculate_with(doc: &CalcDoc, parallel: bool, credit_ids: bool) ->
         .collect();
     drop(per_deal_groups);
     #[cfg(feature = "parallel")]
-    if parallel {
-        parallel::per_deal_groups(&mut ctx, per_deal_order, &mut lines)?;
-    } else {
-        for (key, entries) in per_deal_order {
-            per_deal::run_group(&mut ctx, key, &entries, &mut lines)?;
+    let per_deal_order = match parallel {
+        true => {
+            parallel::per_deal_groups(&mut ctx, per_deal_order, &mut lines)?;
+            Vec::new()
         }
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let _ = parallel;
-        for (key, entries) in per_deal_order {
-            per_deal::run_group(&mut ctx, key, &entries, &mut lines)?;
-        }
+        false => per_deal_order,
+    };
+    for (key, entries) in per_deal_order {
+        per_deal::run_group(&mut ctx, key, &entries, &mut lines)?;
     }
     for key in in_id_order(&periodic_groups, &rep_rank, &plan_rank) {
         if let Some(entries) = periodic_groups.remove(&key) {
@@ -710,16 +709,10 @@ fn check_currencies<'x, 'a: 'x>(
     Ok(())
 }
 
-/// Whether every deal has the same currency (or none): the shared `Name`s of a read document
-/// compare by address, other names by text.
+/// Whether every deal has the same currency (or none). The reader shares one `Name` per
+/// distinct text, and `Arc<str>`'s `==` compares addresses before texts.
 fn one_currency(deals: &[Deal]) -> bool {
-    let Some(first) = deals.first() else { return true };
-    let c = first.currency.as_ref();
-    deals.iter().all(|d| match (d.currency.as_ref(), c) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.same(b) || a == b,
-        _ => false,
-    })
+    deals.first().map_or(true, |first| deals.iter().all(|d| d.currency == first.currency))
 }
 
 /// Compiles every formula `payoutBase` once (SPEC §10): per plan version, never per deal.

@@ -30,8 +30,18 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(16)
 }
 
-fn panicked<T>(_: Box<dyn std::any::Any + Send>) -> Result<T> {
-    Err(Error::new(ErrorCode::InternalError, "a calculation thread panicked"))
+/// Runs each job on a scoped thread of its own; the results in job order (a job that panicked
+/// is an `INTERNAL_ERROR`, not a panic across the caller).
+fn on_threads<T: Send>(jobs: Vec<impl FnOnce() -> Result<T> + Send>) -> Vec<Result<T>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs.into_iter().map(|job| s.spawn(job)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| Err(Error::new(ErrorCode::InternalError, "a calculation thread panicked")))
+            })
+            .collect()
+    })
 }
 
 /// [`super::collect`] over every deal, one range of deals per thread.
@@ -41,20 +51,17 @@ pub(crate) fn collect<'a>(ctx: &mut Ctx<'a>) -> Result<Collected<'a>> {
         return super::collect(ctx, 0..n);
     }
     let per = n.div_ceil(threads);
-    let shared = &*ctx;
-    let results: Vec<Result<(Collected<'a>, Vec<super::Diagnostic>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .step_by(per)
-            .map(|start| {
-                let mut local = shared.fork();
-                s.spawn(move || {
-                    let c = super::collect(&mut local, start..(start + per).min(n))?;
-                    Ok((c, local.diags.list))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(panicked)).collect()
-    });
+    let jobs: Vec<_> = (0..n)
+        .step_by(per)
+        .map(|start| {
+            let mut local = ctx.fork();
+            move || {
+                let c = super::collect(&mut local, start..(start + per).min(n))?;
+                Ok((c, local.diags.list))
+            }
+        })
+        .collect();
+    let results = on_threads(jobs);
     let mut out: Option<Collected<'a>> = None;
     for r in results {
         let ((groups, pairs, total), diags) = r?;
@@ -107,23 +114,20 @@ pub(crate) fn per_deal_groups<'a>(
             run.push(group);
         }
     }
-    let shared = &*ctx;
-    let results: Vec<Result<(Vec<Line>, Vec<super::Diagnostic>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = runs
-            .into_iter()
-            .map(|run| {
-                let mut local = shared.fork();
-                s.spawn(move || {
-                    let mut lines = Vec::with_capacity(run.iter().map(|(_, e)| e.len()).sum());
-                    for (key, entries) in run {
-                        per_deal::run_group(&mut local, key, &entries, &mut lines)?;
-                    }
-                    Ok((lines, local.diags.list))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(panicked)).collect()
-    });
+    let jobs: Vec<_> = runs
+        .into_iter()
+        .map(|run| {
+            let mut local = ctx.fork();
+            move || {
+                let mut lines = Vec::with_capacity(run.iter().map(|(_, e)| e.len()).sum());
+                for (key, entries) in run {
+                    per_deal::run_group(&mut local, key, &entries, &mut lines)?;
+                }
+                Ok((lines, local.diags.list))
+            }
+        })
+        .collect();
+    let results = on_threads(jobs);
     for r in results {
         let (lines, diags) = r?;
         out.extend(lines);

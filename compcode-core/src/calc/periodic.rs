@@ -20,8 +20,9 @@ pub(crate) fn run_group<'a>(
     if entries.is_empty() {
         return Ok(());
     }
-    let rank = &ctx.deal_rank; // orders like the deal ids (they are unique)
-                               // (credit date, deal id) order through 12-byte keys, not by moving the entries (issue #9)
+    // (credit date, deal id) order through 12-byte keys, not by moving the entries (issue #9);
+    // deal ranks order like the deal ids (they are unique)
+    let rank = &ctx.deal_rank;
     let mut order: Vec<(chrono::NaiveDate, u32, u32)> =
         entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal], i as u32)).collect();
     order.sort_unstable();

@@ -35,12 +35,6 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Whether both are the one shared text (same allocation): a quick check before comparing
-    /// texts, since the document reader shares one `Name` per distinct text.
-    pub(crate) fn same(&self, other: &Name) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 impl Deref for Name {
