@@ -1363,7 +1363,8 @@ impl Reader {
         let mut fields = crate::model::Fields::new();
         if let Some(f) = self.value_of(at[9], path, "fields", false) {
             match f.as_object() {
-                Some(o) => fields = o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // field names shared between deals (see `Fields`)
+                Some(o) => fields = o.iter().map(|(k, v)| (self.intern(k), v.clone())).collect(),
                 None => self.issue(join(path, "fields"), "invalid_type", "`fields` must be an object"),
             }
         }

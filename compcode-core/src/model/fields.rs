@@ -4,10 +4,16 @@
 //! `BTreeMap<String, Value>` allocates a whole B-tree leaf (11 key and 11 value slots, about
 //! 650 bytes) even for one entry, which made the typed document of a million deals weigh about
 //! 930 MiB. `Fields` keeps the entries in one exactly sized `Vec`, sorted by key, with lookups by
-//! binary search: two fields cost 112 bytes plus their strings. It behaves like the
+//! binary search: two fields cost 96 bytes plus their values' strings. It behaves like the
 //! `BTreeMap` it replaces: iteration in key order, one entry per key, the last duplicate wins
 //! when built from an iterator, and equality compares the entries.
+//!
+//! The names are [`Name`]s: the document reader gives every deal's `region` the same shared
+//! allocation, so a million deals hold one copy of each field name, and a condition's lookup
+//! compares against names that stay in the cache (issue #9: the lookups' string comparisons
+//! were cache misses, about a tenth of the walk over the deals).
 
+use super::Name;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,11 +34,11 @@ use std::iter::FusedIterator;
 ///     .collect();
 /// assert_eq!(f.get("region"), Some(&json!("EMEA")));
 /// assert_eq!(f.insert("region".into(), json!("APAC")), Some(json!("EMEA")));
-/// assert_eq!(f.keys().collect::<Vec<_>>(), ["product", "region"]);
+/// assert_eq!(f.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["product", "region"]);
 /// assert_eq!(f.len(), 2);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Fields(Vec<(String, Value)>);
+pub struct Fields(Vec<(Name, Value)>);
 
 impl Fields {
     /// An empty map (allocates nothing).
@@ -103,6 +109,19 @@ impl Fields {
     /// assert_eq!(f.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>(), [("a", json!(2)), ("b", json!(3))]);
     /// ```
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        self.insert_name(Name::from(key), value)
+    }
+
+    /// [`Fields::insert`] with a [`Name`] key (shared, not copied).
+    ///
+    /// ```
+    /// use compcode_core::model::{Fields, Name};
+    /// let region = Name::new("region");
+    /// let mut f = Fields::new();
+    /// assert_eq!(f.insert_name(region.clone(), "EMEA".into()), None);
+    /// assert_eq!(f.get("region"), Some(&serde_json::json!("EMEA")));
+    /// ```
+    pub fn insert_name(&mut self, key: Name, value: Value) -> Option<Value> {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -133,7 +152,7 @@ impl Fields {
     /// ```
     /// use compcode_core::model::Fields;
     /// let f: Fields = [("b".to_string(), 1.into()), ("a".to_string(), 2.into())].into_iter().collect();
-    /// let keys: Vec<&String> = f.iter().map(|(k, _)| k).collect();
+    /// let keys: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
     /// assert_eq!(keys, ["a", "b"]);
     /// ```
     pub fn iter(&self) -> Iter<'_> {
@@ -145,9 +164,9 @@ impl Fields {
     /// ```
     /// use compcode_core::model::Fields;
     /// let f: Fields = [("b".to_string(), 1.into()), ("a".to_string(), 2.into())].into_iter().collect();
-    /// assert_eq!(f.keys().collect::<Vec<_>>(), ["a", "b"]);
+    /// assert_eq!(f.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     /// ```
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + FusedIterator + '_ {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Name> + ExactSizeIterator + FusedIterator + '_ {
         self.0.iter().map(|(k, _)| k)
     }
 
@@ -226,6 +245,20 @@ impl FromIterator<(String, Value)> for Fields {
     /// Collects in key order; of duplicate keys the last one wins (as `BTreeMap`). The storage is
     /// sized exactly.
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        iter.into_iter().map(|(k, v)| (Name::from(k), v)).collect()
+    }
+}
+
+impl FromIterator<(Name, Value)> for Fields {
+    /// Collects in key order; of duplicate keys the last one wins (as `BTreeMap`). The storage is
+    /// sized exactly; the names are shared, not copied.
+    ///
+    /// ```
+    /// use compcode_core::model::{Fields, Name};
+    /// let f: Fields = [(Name::new("b"), 1.into()), (Name::new("a"), 2.into())].into_iter().collect();
+    /// assert_eq!(f.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (Name, Value)>>(iter: I) -> Self {
         let iter = iter.into_iter();
         // an exactly known length (a JSON object's entries) is allocated once, not grown to a
         // capacity of 4 and shrunk back
@@ -245,7 +278,7 @@ impl Extend<(String, Value)> for Fields {
     /// Inserts every entry; a later entry replaces an earlier one with the same key (as
     /// `BTreeMap`).
     fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
-        self.0.extend(iter);
+        self.0.extend(iter.into_iter().map(|(k, v)| (Name::from(k), v)));
         self.normalize();
     }
 }
@@ -253,23 +286,23 @@ impl Extend<(String, Value)> for Fields {
 impl From<BTreeMap<String, Value>> for Fields {
     /// The same entries, in the same order.
     fn from(map: BTreeMap<String, Value>) -> Self {
-        Fields(map.into_iter().collect())
+        Fields(map.into_iter().map(|(k, v)| (Name::from(k), v)).collect())
     }
 }
 
 impl From<Fields> for BTreeMap<String, Value> {
     /// The same entries.
     fn from(f: Fields) -> Self {
-        f.0.into_iter().collect()
+        f.into_iter().collect()
     }
 }
 
 /// Iterator over `(&name, &value)` in key order: [`Fields::iter`].
 #[derive(Debug, Clone)]
-pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
+pub struct Iter<'a>(std::slice::Iter<'a, (Name, Value)>);
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a Name, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (k, v))
@@ -290,7 +323,7 @@ impl ExactSizeIterator for Iter<'_> {}
 impl FusedIterator for Iter<'_> {}
 
 impl<'a> IntoIterator for &'a Fields {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a Name, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -300,13 +333,38 @@ impl<'a> IntoIterator for &'a Fields {
 
 impl IntoIterator for Fields {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter = IntoIter;
 
-    /// The owned entries in key order.
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+    /// The owned entries in key order (each name copied into a `String`).
+    fn into_iter(self) -> IntoIter {
+        IntoIter(self.0.into_iter())
     }
 }
+
+/// Owning iterator over `(name, value)` in key order: [`Fields::into_iter`].
+#[derive(Debug)]
+pub struct IntoIter(std::vec::IntoIter<(Name, Value)>);
+
+impl Iterator for IntoIter {
+    type Item = (String, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (String::from(k), v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoIter {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (String::from(k), v))
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
+impl FusedIterator for IntoIter {}
 
 #[cfg(test)]
 mod tests {
@@ -323,17 +381,19 @@ mod tests {
         let pairs = [("region", json!("EMEA")), ("Zeta", json!(1)), ("amount", json!("5")), ("é", json!(true))];
         let fields = f(&pairs);
         let map: BTreeMap<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        let got: Vec<(&String, &Value)> = fields.iter().collect();
-        let want: Vec<(&String, &Value)> = map.iter().collect();
+        let got: Vec<(&str, &Value)> = fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let want: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
         assert_eq!(got, want);
-        assert_eq!(fields.keys().map(String::as_str).collect::<Vec<_>>(), ["Zeta", "amount", "region", "é"]);
+        assert_eq!(fields.keys().map(Name::as_str).collect::<Vec<_>>(), ["Zeta", "amount", "region", "é"]);
         assert_eq!(fields.values().cloned().collect::<Vec<_>>(), [json!(1), json!("5"), json!("EMEA"), json!(true)]);
-        let by_ref: Vec<&String> = (&fields).into_iter().map(|(k, _)| k).collect();
+        let by_ref: Vec<&str> = (&fields).into_iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(by_ref, ["Zeta", "amount", "region", "é"]);
         assert_eq!(fields.iter().next_back().map(|(k, _)| k.as_str()), Some("é"));
         assert_eq!(Fields::from(map.clone()), fields);
         assert_eq!(BTreeMap::from(fields.clone()), map);
         assert_eq!(format!("{fields:?}"), format!("{map:?}"));
+        assert_eq!(fields.clone().into_iter().len(), 4);
+        assert_eq!(fields.clone().into_iter().next_back(), Some(("é".to_string(), json!(true))));
         let owned: Vec<(String, Value)> = fields.into_iter().collect();
         assert_eq!(owned, map.into_iter().collect::<Vec<_>>());
     }
@@ -363,7 +423,7 @@ mod tests {
         assert_eq!(fields.remove("t"), Some(json!("text")));
         assert_eq!(fields.remove("t"), None);
         assert!(!fields.contains_key("t"));
-        assert_eq!(fields.keys().map(String::as_str).collect::<Vec<_>>(), ["d", "x"]);
+        assert_eq!(fields.keys().map(Name::as_str).collect::<Vec<_>>(), ["d", "x"]);
         if let Some(v) = fields.get_mut("x") {
             *v = json!(6);
         }
@@ -429,7 +489,7 @@ mod tests {
                 }
                 prop_assert_eq!(fields.len(), model.len());
                 prop_assert_eq!(fields.is_empty(), model.is_empty());
-                prop_assert!(fields.iter().eq(model.iter()));
+                prop_assert!(fields.iter().map(|(k, v)| (k.as_str(), v)).eq(model.iter().map(|(k, v)| (k.as_str(), v))));
                 prop_assert_eq!(&fields, &Fields::from(model.clone()));
             }
         }
