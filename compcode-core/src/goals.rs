@@ -178,7 +178,7 @@ fn goals_and_issues(v: &Value, path: &str) -> (Vec<Goal>, Vec<Issue>) {
 /// Goal progress as of the document's `asOf` (the seed's `GET /goals/{id}` shape).
 pub fn progress(doc: &CalcDoc, goals: &[Goal]) -> Result<Vec<Value>> {
     let ix = Index::new(doc);
-    let mut scratch = Vec::new();
+    let (mut scratch, mut credits) = (Vec::new(), Vec::new());
     let mut out = Vec::with_capacity(goals.len());
     for g in goals {
         let measure = match g.goal_type.as_str() {
@@ -193,7 +193,8 @@ pub fn progress(doc: &CalcDoc, goals: &[Goal]) -> Result<Vec<Value>> {
                 continue;
             }
             scratch.clear();
-            for (rep, share, _) in ix.credits(di, &mut scratch) {
+            ix.credits(di, &mut scratch, &mut credits);
+            for &(rep, share, _) in &credits {
                 if doc.reps[rep].id != g.user_id {
                     continue;
                 }

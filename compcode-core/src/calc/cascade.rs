@@ -161,12 +161,13 @@ fn commission_base(lines: &[&Line], rule: &Rule, kind: PeriodKind, fy: u32) -> R
 
 fn credited_deals(ctx: &Ctx<'_>) -> Vec<Vec<(usize, Decimal)>> {
     let mut out = vec![Vec::new(); ctx.doc.reps.len()];
-    let mut scratch = Vec::new();
+    let (mut scratch, mut credits) = (Vec::new(), Vec::new());
     for (di, d) in ctx.doc.deals.iter().enumerate() {
         if d.deleted {
             continue;
         }
-        for (rep, share, _) in ctx.ix.credits(di, &mut scratch) {
+        ctx.ix.credits(di, &mut scratch, &mut credits);
+        for &(rep, share, _) in &credits {
             out[rep].push((di, share));
         }
     }
@@ -307,7 +308,7 @@ fn spark_overrides(
     let plan = &doc.plans[pi];
     let mut order: Vec<usize> = (0..doc.deals.len()).filter(|d| !doc.deals[*d].deleted).collect();
     order.sort_by(|a, b| doc.deals[*a].id.cmp(&doc.deals[*b].id));
-    let mut scratch = Vec::new();
+    let (mut scratch, mut credits) = (Vec::new(), Vec::new());
     for di in order {
         let deal = &doc.deals[di];
         let Some(date) = credit_date(deal, shape) else { continue };
@@ -324,7 +325,7 @@ fn spark_overrides(
         }
         let Some(measure) = measure_value(deal, &rule.measure) else { continue };
         scratch.clear();
-        let credits = ctx.ix.credits(di, &mut scratch);
+        ctx.ix.credits(di, &mut scratch, &mut credits);
         let sources: Vec<(usize, Decimal)> = match &rule.source_roles {
             Some(roles) => credits
                 .iter()

@@ -165,16 +165,10 @@ impl<'a> Index<'a> {
     }
 
     /// The credited reps of a deal with their share (split / 100) and role. Ghost owners and
-    /// ghost credits are reported and left out (SPEC §3, §8.5).
-    pub(crate) fn credits(&self, di: usize, diags: &mut Vec<Diagnostic>) -> Vec<(usize, Decimal, Option<Name>)> {
-        let mut out = Vec::new();
-        self.credits_into(di, diags, &mut out);
-        out
-    }
-
-    /// [`Index::credits`] written into `out` (cleared first): the walk over every deal reuses one
-    /// buffer instead of allocating a vector per deal (issue #9).
-    pub(crate) fn credits_into(
+    /// ghost credits are reported and left out (SPEC §3, §8.5). Written into `out` (cleared
+    /// first): a walk over every deal reuses one buffer instead of allocating a vector per deal
+    /// (issue #9).
+    pub(crate) fn credits(
         &self,
         di: usize,
         diags: &mut Vec<Diagnostic>,

@@ -751,39 +751,65 @@ fn deal_ref(deal: &Deal, name: &str) -> Ref {
 
 type Collected<'a> = (BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>, Vec<(usize, usize)>, usize);
 
-/// The groups of one walk over the deals, found by (rep, plan, rule family index, period) in a
-/// hash map of integers, and sorted by [`GroupKey`] once at the end (issue #9: a `BTreeMap` keyed
-/// by rule name compared names at every level of every entry's lookup, ~12 % of the walk).
-///
-/// The map's keys and slots are `u32`s (like the id ranks, indices fit in 32 bits), and the
-/// entries' vectors are apart from the group keys: the two tables every entry touches stay small
-/// enough to be cached.
+/// The groups of one walk over the deals. Each (rep, assigned plan, rule family) is a cell of a
+/// dense table, numbered when the walk starts; a cell lists its few periods and their groups. The
+/// group keys are sorted once at the end (issue #9: a `BTreeMap` keyed by rule name compared
+/// names at every level of every entry's lookup, ~12 % of the walk; a dense table needs neither
+/// hashing nor comparisons, and no generic map code in the WASM module).
 struct Groups<'a> {
-    slots: crate::hash::HashMap<(u32, u32, u32, Period), u32>,
+    /// `plan_base[rep_start[rep] + i]` = the first cell of the rep's `i`-th plan (in
+    /// [`Index::plans_of`] order); its families follow in [`Index::families`] order.
+    rep_start: Vec<usize>,
+    plan_base: Vec<usize>,
+    /// Per cell: (period, group) for each period seen.
+    cells: Vec<Vec<(Period, u32)>>,
     keys: Vec<GroupKey<'a>>,
     entries: Vec<Vec<Entry<'a>>>,
 }
 
 impl<'a> Groups<'a> {
-    fn new() -> Self {
-        Groups { slots: Default::default(), keys: Vec::new(), entries: Vec::new() }
+    fn new(ix: &Index<'a>, reps: usize) -> Self {
+        let (mut rep_start, mut plan_base, mut cells) = (Vec::with_capacity(reps), Vec::new(), 0);
+        for rep in 0..reps {
+            rep_start.push(plan_base.len());
+            for &plan in ix.plans_of(rep) {
+                plan_base.push(cells);
+                cells += ix.families(plan).len();
+            }
+        }
+        let cells = std::iter::repeat_with(Vec::new).take(cells).collect();
+        Groups { rep_start, plan_base, cells, keys: Vec::new(), entries: Vec::new() }
     }
 
-    /// Adds `entry` to group `key`, whose rule is family `family` of the key's plan (the family
-    /// and the rule name name one rule of the plan).
-    fn push(&mut self, family: usize, key: GroupKey<'a>, entry: Entry<'a>) {
-        let (rep, plan, _, period) = key;
-        let (keys, entries) = (&mut self.keys, &mut self.entries);
-        let slot = *self.slots.entry((rep as u32, plan as u32, family as u32, period)).or_insert_with(|| {
-            keys.push(key);
-            entries.push(Vec::new());
-            (entries.len() - 1) as u32
-        });
-        self.entries[slot as usize].push(entry);
+    /// The cell of family `family` of the rep's `nth` plan.
+    fn cell(&self, rep: usize, nth: usize, family: usize) -> usize {
+        self.plan_base[self.rep_start[rep] + nth] + family
+    }
+
+    /// Adds `entry` to group `key`, whose (rep, plan, rule family) is cell `cell`.
+    fn push(&mut self, cell: usize, key: GroupKey<'a>, entry: Entry<'a>) {
+        let period = key.3;
+        let slot = match self.cells[cell].iter().find(|(p, _)| *p == period) {
+            Some(&(_, slot)) => slot as usize,
+            None => {
+                self.keys.push(key);
+                self.entries.push(Vec::new());
+                // fewer groups than entries, and entries are indexed by u32 (like the id ranks)
+                self.cells[cell].push((period, (self.entries.len() - 1) as u32));
+                self.entries.len() - 1
+            }
+        };
+        self.entries[slot].push(entry);
     }
 
     fn into_map(self) -> BTreeMap<GroupKey<'a>, Vec<Entry<'a>>> {
-        self.keys.into_iter().zip(self.entries).collect()
+        // inserted one by one: `collect` would add a sort and a bulk build of this map type to
+        // the WASM module (~5 KB gzipped, over its budget); the keys are unique
+        let mut map = BTreeMap::new();
+        for (key, entries) in self.keys.into_iter().zip(self.entries) {
+            map.insert(key, entries);
+        }
+        map
     }
 }
 
@@ -791,7 +817,7 @@ impl<'a> Groups<'a> {
 /// eligible entries in their groups, recording why the others were skipped.
 fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Collected<'a>> {
     let doc = ctx.doc;
-    let mut groups = Groups::new();
+    let mut groups = Groups::new(&ctx.ix, doc.reps.len());
     let mut pairs = Vec::new();
     let mut total = 0usize;
     let mut credits = Vec::new();
@@ -805,7 +831,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
             continue;
         }
         total += 1;
-        ctx.ix.credits_into(di, &mut ctx.diags.list, &mut credits);
+        ctx.ix.credits(di, &mut ctx.diags.list, &mut credits);
         for (rep, share, role) in credits.drain(..) {
             pairs.push((di, rep));
             let plans = ctx.ix.plans_of(rep);
@@ -817,7 +843,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                 );
                 continue;
             }
-            for &plan in plans {
+            for (nth, &plan) in plans.iter().enumerate() {
                 let mut outside_assignment = false;
                 let mut inside = false;
                 for (fam, (rule_name, family)) in ctx.ix.families(plan).iter().enumerate() {
@@ -960,11 +986,12 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                             milestone: None,
                         };
                         let key = (rep, plan, *rule_name, period);
-                        milestone_entries(doc, &mut ctx.diags, &mut groups, entry, rows, measure, (fam, key));
+                        let cell = groups.cell(rep, nth, fam);
+                        milestone_entries(doc, &mut ctx.diags, &mut groups, entry, rows, measure, (cell, key));
                         continue;
                     }
                     groups.push(
-                        fam,
+                        groups.cell(rep, nth, fam),
                         (rep, plan, rule_name, period),
                         Entry {
                             deal: di,
@@ -1005,7 +1032,7 @@ fn milestone_entries<'a>(
     entry: Entry<'a>,
     rows: &'a [RateRow],
     contract: Decimal,
-    (family, key): (usize, GroupKey<'a>),
+    (cell, key): (usize, GroupKey<'a>),
 ) {
     let (rep, plan, rule_name, period) = key;
     let deal = &doc.deals[entry.deal];
@@ -1058,7 +1085,7 @@ fn milestone_entries<'a>(
         let mut e = entry.clone();
         e.date = date;
         e.milestone = Some(Box::new((ms.number, found.index, contract)));
-        groups.push(family, (rep, plan, rule_name, mperiod), e);
+        groups.push(cell, (rep, plan, rule_name, mperiod), e);
     }
 }
 

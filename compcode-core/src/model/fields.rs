@@ -221,7 +221,15 @@ impl Fields {
         if self.0.windows(2).all(|w| w[0].0 < w[1].0) {
             return;
         }
-        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        // a binary insertion sort, stable: entries are few, and a std sort of this entry type
+        // added ~3 KB to the WASM module, over its budget (scripts/test-wasm.sh)
+        for i in 1..self.0.len() {
+            if self.0[i - 1].0 <= self.0[i].0 {
+                continue;
+            }
+            let place = self.0[..i].partition_point(|e| e.0 <= self.0[i].0);
+            self.0[place..=i].rotate_right(1);
+        }
         // `dedup_by` hands (later, kept earlier); move the later value into the kept slot
         self.0.dedup_by(|later, kept| {
             if later.0 == kept.0 {
