@@ -45,11 +45,45 @@ pub(crate) struct DealSlot {
     pub deal: usize,
     pub rep: usize,
     /// Indices into the calculation's lines (its per_deal lines for this deal and rep).
-    pub lines: Vec<u32>,
+    pub lines: Ids,
     /// Indices into the calculation's diagnostics (the rules that skipped the deal for the rep).
-    pub skips: Vec<u32>,
+    pub skips: Ids,
     /// Σ of the lines.
     pub total: Decimal,
+}
+
+/// A slot's few indices: up to three in place, more on the heap (issue #9: two vectors per
+/// (deal, rep) were about two million allocations at a million deals). Reads as a slice.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ids {
+    Inline(u8, [u32; 3]),
+    Heap(Vec<u32>),
+}
+
+impl Ids {
+    const EMPTY: Ids = Ids::Inline(0, [0; 3]);
+
+    fn push(&mut self, i: u32) {
+        match self {
+            Ids::Inline(n, a) if usize::from(*n) < a.len() => {
+                a[usize::from(*n)] = i;
+                *n += 1;
+            }
+            Ids::Inline(_, a) => *self = Ids::Heap(vec![a[0], a[1], a[2], i]),
+            Ids::Heap(v) => v.push(i),
+        }
+    }
+}
+
+impl std::ops::Deref for Ids {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        match self {
+            Ids::Inline(n, a) => &a[..usize::from(*n)],
+            Ids::Heap(v) => v,
+        }
+    }
 }
 
 /// A view taken apart, for [`crate::api::simulate_doc`]'s owned answer.
@@ -130,7 +164,7 @@ impl<'d> SimulateView<'d> {
         };
         for &(deal, rep) in &calc.credited_pairs {
             if find(&first, &next, &slots, deal, rep).is_none() {
-                slots.push(DealSlot { deal, rep, lines: Vec::new(), skips: Vec::new(), total: Decimal::ZERO });
+                slots.push(DealSlot { deal, rep, lines: Ids::EMPTY, skips: Ids::EMPTY, total: Decimal::ZERO });
                 next.push(first[deal]);
                 first[deal] = (slots.len() - 1) as u32;
             }
@@ -509,5 +543,23 @@ impl Serialize for SimulateView<'_> {
             m.serialize_field("draws", &self.draws)?;
         }
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ids;
+
+    #[test]
+    fn ids_keep_every_index_in_push_order() {
+        for n in 0..8u32 {
+            let mut ids = Ids::EMPTY;
+            for i in 0..n {
+                ids.push(10 * i + 1);
+            }
+            let want: Vec<u32> = (0..n).map(|i| 10 * i + 1).collect();
+            assert_eq!(&*ids, want.as_slice());
+            assert_eq!(matches!(ids, Ids::Heap(_)), n > 3);
+        }
     }
 }
