@@ -51,20 +51,6 @@ pub struct BandPiece {
     pub amount: Decimal,
 }
 
-/// Band `i` in value units: `[min_i × scale, min_{i+1} × scale)`, the last one ending at its
-/// `maxThreshold × scale` or open.
-fn band(tiers: &[Tier], i: usize, scale: Decimal) -> Result<(Decimal, Option<Decimal>)> {
-    let lo = tiers[i].min_threshold.mul_c(scale)?;
-    let hi = match tiers.get(i + 1) {
-        Some(n) => Some(n.min_threshold.mul_c(scale)?),
-        None => match tiers[i].max_threshold {
-            Some(m) => Some(m.mul_c(scale)?),
-            None => None,
-        },
-    };
-    Ok((lo, hi))
-}
-
 fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Result<Decimal> {
     let top = match hi {
         Some(h) => b.min(h),
@@ -118,8 +104,26 @@ pub(crate) fn banded(
     let (a, b, sign) = if to < from { (to, from, -Decimal::ONE) } else { (from, to, Decimal::ONE) };
     let mut total = Decimal::ZERO;
     let mut pieces = Vec::new();
+    // band i's start is band i-1's end: each threshold is scaled once (issue #9)
+    let mut next_lo = None;
     for i in 0..tiers.len() {
-        let (lo, hi) = band(tiers, i, scale)?;
+        let lo = match next_lo {
+            Some(lo) => lo,
+            None => tiers[i].min_threshold.mul_c(scale)?,
+        };
+        // a band starting at or after the interval's end pays nothing, and neither do the later
+        // ones when their starts increase (validated tiers do; a positive scale keeps the order)
+        if lo >= b && scale > Decimal::ZERO && tiers[i..].windows(2).all(|w| w[0].min_threshold < w[1].min_threshold) {
+            break;
+        }
+        let hi = match tiers.get(i + 1) {
+            Some(n) => Some(n.min_threshold.mul_c(scale)?),
+            None => match tiers[i].max_threshold {
+                Some(m) => Some(m.mul_c(scale)?),
+                None => None,
+            },
+        };
+        next_lo = hi.filter(|_| i + 1 < tiers.len());
         let ov = overlap(a, b, lo, hi)?;
         if ov.is_zero() {
             continue;
@@ -181,5 +185,81 @@ mod tests {
     fn max_threshold_ends_the_top_band() {
         let tiers = [t(0, "0", Some("0.1"), None, Some("1000"))];
         assert_eq!(marginal(&tiers, Decimal::ONE, d("0"), d("5000")).unwrap().0, d("100"));
+    }
+
+    /// The band walk as it was before issue #9 shortened it: every band, each threshold scaled
+    /// where it is used.
+    fn banded_every_band(
+        tiers: &[Tier],
+        scale: Decimal,
+        from: Decimal,
+        to: Decimal,
+        pay: impl Fn(&Tier, Decimal, Option<Decimal>) -> Result<Option<Decimal>>,
+    ) -> Result<(Decimal, Vec<BandPiece>)> {
+        let (a, b, sign) = if to < from { (to, from, -Decimal::ONE) } else { (from, to, Decimal::ONE) };
+        let (mut total, mut pieces) = (Decimal::ZERO, Vec::new());
+        for i in 0..tiers.len() {
+            let lo = tiers[i].min_threshold.mul_c(scale)?;
+            let hi = match tiers.get(i + 1) {
+                Some(n) => Some(n.min_threshold.mul_c(scale)?),
+                None => tiers[i].max_threshold.map(|m| m.mul_c(scale)).transpose()?,
+            };
+            let ov = overlap(a, b, lo, hi)?;
+            if ov.is_zero() {
+                continue;
+            }
+            let width = hi.map(|h| h.sub_c(lo)).transpose()?;
+            let amount = pay(&tiers[i], ov, width)?.unwrap_or(Decimal::ZERO).mul_c(sign)?;
+            total = total.add_c(amount)?;
+            pieces.push(BandPiece { tier: tiers[i].name.clone(), from: lo, to: hi, overlap: ov.mul_c(sign)?, amount });
+        }
+        Ok((total, pieces))
+    }
+
+    use proptest::prelude::*;
+
+    fn tiers() -> impl Strategy<Value = Vec<Tier>> {
+        // thresholds as hundredths; sorted or not (a host may build a document by hand)
+        (prop::collection::vec((0i64..400, 0i64..30, 1i64..50), 1..5), any::<bool>(), prop::option::of(1i64..600))
+            .prop_map(|(raw, sort, max)| {
+                let mut mins: Vec<i64> = raw.iter().map(|r| r.0).collect();
+                if sort {
+                    mins.sort_unstable();
+                    mins.dedup();
+                }
+                let n = mins.len();
+                mins.iter()
+                    .zip(&raw)
+                    .enumerate()
+                    .map(|(i, (&m, r))| Tier {
+                        tier_index: i as i64,
+                        name: format!("T{i}").into(),
+                        min_threshold: Decimal::new(m, 2),
+                        max_threshold: max.filter(|_| i + 1 == n).map(|x| Decimal::new(m + x, 2)),
+                        rate: Some(Decimal::new(r.1, 2)),
+                        flat_amount: Some(Decimal::new(r.2, 0)),
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        // issue #9: scaling each threshold once and stopping at the first band past the interval
+        // give the same sums and pieces as walking every band
+        #[test]
+        fn band_walk_equals_walking_every_band(
+            tiers in tiers(),
+            scale in -5i64..2000,
+            from in -3000i64..30000,
+            to in -3000i64..30000,
+        ) {
+            let (scale, from, to) = (Decimal::new(scale, 0), Decimal::new(from, 0), Decimal::new(to, 0));
+            for marginal_mode in [true, false] {
+                let pay = if marginal_mode { marginal_pay } else { interpolated_pay };
+                let got = banded(&tiers, scale, from, to, true, pay).unwrap();
+                prop_assert_eq!(&got, &banded_every_band(&tiers, scale, from, to, pay).unwrap());
+                prop_assert_eq!(banded(&tiers, scale, from, to, false, pay).unwrap().0, got.0);
+            }
+        }
     }
 }
