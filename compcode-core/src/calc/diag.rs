@@ -318,15 +318,19 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
         return;
     }
-    /// The distinct keys (looked up once per run of equal keys: collecting every key would sort
-    /// them all, issue #9).
+    /// The distinct keys. A key equal to one of the last four inserted is not looked up again:
+    /// diagnostics come in runs, and a deal's skips alternate between a few rules (issue #9:
+    /// collecting every key would sort them all; remembering only the last key still looked
+    /// up about every diagnostic).
     fn distinct<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeSet<K> {
         let mut set = std::collections::BTreeSet::new();
-        let mut last: Option<K> = None;
+        let mut recent: [Option<K>; 4] = [None; 4];
+        let mut next = 0;
         for k in keys {
-            if last != Some(k) {
+            if !recent.contains(&Some(k)) {
                 set.insert(k);
-                last = Some(k);
+                recent[next] = Some(k);
+                next = (next + 1) % recent.len();
             }
         }
         set
