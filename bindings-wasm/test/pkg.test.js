@@ -14,10 +14,10 @@ const HERE = path.resolve(__dirname, '..');
 const PKG = path.join(HERE, 'pkg');
 const NODE_BINDING = path.resolve(HERE, '../bindings-node');
 const read = (...p) => fs.readFileSync(path.join(...p), 'utf8');
-// The budgets of scripts/test-wasm.sh: the full module 690 KiB (over issue #6's 500 KiB since SPEC
+// The budgets of scripts/test-wasm.sh: the full module 692 KiB (over issue #6's 500 KiB since SPEC
 // §19–§20 and issue #9's faster renderers and leaner memory, see there for each step), the
 // preview page's own module (feature `preview`) 500 KiB.
-const MAX_GZIP = 690 * 1024;
+const MAX_GZIP = 692 * 1024;
 const PREVIEW_MAX_GZIP = 500 * 1024;
 
 test('index.js and index.d.ts are the Node binding\'s, verbatim', () => {
