@@ -19,13 +19,13 @@ pub(crate) fn run_group<'a>(
     let doc = ctx.doc;
     let (rep, plan, rule_name, period) = key;
     // credit order; a rate-table group orders by (credit date, deal id, milestone), SPEC §18.5
-    let ms = |e: &Entry<'_>| e.milestone.as_ref().map_or(0, |m| m.0);
+    let ms = |e: &Entry<'_>| e.milestone().map_or(0, |m| m.0);
     // deal ids compare by rank (ids are unique): the same order without reading the id strings.
     // The 16-byte keys are sorted, not the entries (~140 bytes each: moving them was a sixth of
     // this function, issue #9); the entry's position breaks ties, as the stable sort did
     let rank = &ctx.deal_rank;
     let mut order: Vec<(chrono::NaiveDate, u32, u32, u32)> =
-        entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal], ms(e), i as u32)).collect();
+        entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal()], ms(e), i as u32)).collect();
     order.sort_unstable();
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
     let mut final_c = Decimal::ZERO;
@@ -38,15 +38,15 @@ pub(crate) fn run_group<'a>(
     // tiered by attainment
     let mut final_ratio: Option<Decimal> = None;
     let at = |e: &Entry<'_>| At {
-        deal: Some(e.deal),
+        deal: Some(e.deal()),
         rep: Some(rep),
         plan: Some(plan),
-        rule: Some((e.version, e.rule_ix)),
+        rule: Some((e.version(), e.rule_ix())),
         period: Some(period),
     };
     for e in order.iter().map(|o| &entries[o.3 as usize]) {
         let rule = e.rule;
-        if let Some(&(n, row, contract)) = e.milestone.as_deref() {
+        if let Some(&(n, row, contract)) = e.milestone() {
             out.push(rate_table_line(ctx, key, e, n, row, contract, &mut paid)?);
             continue;
         }
@@ -67,11 +67,11 @@ pub(crate) fn run_group<'a>(
             );
             continue;
         }
-        let tiers = ctx.tiers_for(rep, plan, e.version, rule);
+        let tiers = ctx.tiers_for(rep, plan, e.version(), rule);
         let mut trace = ctx.new_trace();
         ctx.step(&mut trace, || Step::Credit {
             // empty for a view, which writes the line's deal id (see `calculate_with`)
-            deal_id: if ctx.credit_ids { doc.deals[e.deal].id.clone() } else { String::new() },
+            deal_id: if ctx.credit_ids { doc.deals[e.deal()].id.clone() } else { String::new() },
             credit_date: e.date,
             split_percent: (e.share * Decimal::ONE_HUNDRED).normalize(),
             credited: e.credited,
@@ -106,7 +106,7 @@ pub(crate) fn run_group<'a>(
         let mirror = rule.tier_by == TierBy::Value && e.credited.is_sign_negative();
         let positive = e.credited > Decimal::ZERO;
         let sized = if mirror { e.credited.abs() } else { e.credited };
-        let field = e.field_base.map(|f| if mirror { f.abs() } else { f });
+        let field = e.field_base().map(|f| if mirror { f.abs() } else { f });
         let base = payout_base(rule, sized, positive, e.share, quota.as_ref(), field);
         let pick = if rule.retroactive && rule.tier_by != TierBy::Value { x_final } else { x_after };
         let priced = price(
@@ -146,10 +146,10 @@ pub(crate) fn run_group<'a>(
         }
         out.push(Line {
             phase: Phase::PerDeal,
-            deal: Some(e.deal),
+            deal: Some(e.deal()),
             rep,
             plan,
-            version: e.version,
+            version: e.version(),
             rule_name: rule.name.clone(),
             period,
             date: e.date,
@@ -162,7 +162,7 @@ pub(crate) fn run_group<'a>(
             credited: Some(e.credited),
             reason,
             provisional: false,
-            role: e.role.clone(),
+            role: e.role().cloned(),
             milestone: None,
             level: None,
             trace: super::fit(trace),
@@ -211,7 +211,7 @@ fn rate_table_line<'a>(
             .filter(|(_, k)| k.is_some())
             .map(|(n, _)| *n)
             .collect();
-        Step::Json(json!({"step": "rate_table", "dealId": doc.deals[e.deal].id, "milestone": n, "milestoneName": name,
+        Step::Json(json!({"step": "rate_table", "dealId": doc.deals[e.deal()].id, "milestone": n, "milestoneName": name,
                "paymentDate": e.date.to_string(), "rowIndex": row_index, "rateId": row.rate_id, "matchedOn": matched,
                "contract": contract.to_string(), "percent": percent.to_string(), "flat": flat.to_string(),
                "fromPercent": from_percent.to_string(), "fromFlat": flat_part.to_string(), "amount": amount.to_string()}))
@@ -220,10 +220,10 @@ fn rate_table_line<'a>(
     let reason = (fin.is_zero() && !rounded.is_zero() && rule.period_cap.is_some()).then_some("period_cap");
     Ok(Line {
         phase: Phase::PerDeal,
-        deal: Some(e.deal),
+        deal: Some(e.deal()),
         rep,
         plan,
-        version: e.version,
+        version: e.version(),
         rule_name: rule.name.clone(),
         period,
         date: e.date,
@@ -236,7 +236,7 @@ fn rate_table_line<'a>(
         credited: Some(e.credited),
         reason,
         provisional: false,
-        role: e.role.clone(),
+        role: e.role().cloned(),
         milestone: Some(n),
         level: None,
         trace: super::fit(trace),

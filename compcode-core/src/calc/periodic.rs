@@ -24,7 +24,7 @@ pub(crate) fn run_group<'a>(
     // deal ranks order like the deal ids (they are unique)
     let rank = &ctx.deal_rank;
     let mut order: Vec<(chrono::NaiveDate, u32, u32)> =
-        entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal], i as u32)).collect();
+        entries.iter().enumerate().map(|(i, e)| (e.date, rank[e.deal()], i as u32)).collect();
     order.sort_unstable();
     let in_order = || order.iter().map(|o| &entries[o.2 as usize]);
     let closed = doc.as_of >= period.end(ctx.fy());
@@ -33,9 +33,14 @@ pub(crate) fn run_group<'a>(
     }
     // the rule of the version in force for the period's latest deal
     let last = &entries[order[order.len() - 1].2 as usize];
-    let (rule, version) = (last.rule, last.version);
-    let at =
-        At { deal: None, rep: Some(rep), plan: Some(plan), rule: Some((version, last.rule_ix)), period: Some(period) };
+    let (rule, version) = (last.rule, last.version());
+    let at = At {
+        deal: None,
+        rep: Some(rep),
+        plan: Some(plan),
+        rule: Some((version, last.rule_ix())),
+        period: Some(period),
+    };
     let quota = ctx.quotas.get(&(rep, plan, rule_name, period)).cloned();
     let needs_quota = rule.tier_by == TierBy::Attainment
         || rule.floor_attainment.is_some()
@@ -48,7 +53,7 @@ pub(crate) fn run_group<'a>(
     let mut field_total = Decimal::ZERO;
     for e in in_order() {
         total = total.add_c(e.credited)?;
-        field_total = field_total.add_c(e.field_base.unwrap_or_default())?;
+        field_total = field_total.add_c(e.field_base().unwrap_or_default())?;
     }
     let target = quota.as_ref().map(|q| q.target);
     let attainment = match target {
