@@ -224,7 +224,9 @@ impl<'a> Entry<'a> {
     fn with_milestone(&self, date: NaiveDate, milestone: (u32, usize, Decimal)) -> Self {
         let mut rare = self.rare.as_deref().cloned().unwrap_or_default();
         rare.milestone = Some(milestone);
-        Entry { date, rare: Some(Box::new(rare)), ..self.clone() }
+        // field by field: `..self.clone()` would copy the boxed parts only to drop them
+        let Entry { deal, version, rule_ix, share, credited, rule, .. } = *self;
+        Entry { deal, date, version, rule_ix, share, credited, rule, rare: Some(Box::new(rare)) }
     }
 }
 

@@ -51,6 +51,15 @@ pub struct BandPiece {
     pub amount: Decimal,
 }
 
+/// Where band `i` ends in value units: the next tier's `minThreshold × scale`, the last one's
+/// `maxThreshold × scale`, or open.
+fn band_end(tiers: &[Tier], i: usize, scale: Decimal) -> Result<Option<Decimal>> {
+    match tiers.get(i + 1) {
+        Some(n) => n.min_threshold.mul_c(scale).map(Some),
+        None => tiers[i].max_threshold.map(|m| m.mul_c(scale)).transpose(),
+    }
+}
+
 fn overlap(a: Decimal, b: Decimal, lo: Decimal, hi: Option<Decimal>) -> Result<Decimal> {
     let top = match hi {
         Some(h) => b.min(h),
@@ -116,13 +125,7 @@ pub(crate) fn banded(
         if lo >= b && scale > Decimal::ZERO && tiers[i..].windows(2).all(|w| w[0].min_threshold < w[1].min_threshold) {
             break;
         }
-        let hi = match tiers.get(i + 1) {
-            Some(n) => Some(n.min_threshold.mul_c(scale)?),
-            None => match tiers[i].max_threshold {
-                Some(m) => Some(m.mul_c(scale)?),
-                None => None,
-            },
-        };
+        let hi = band_end(tiers, i, scale)?;
         next_lo = hi.filter(|_| i + 1 < tiers.len());
         let ov = overlap(a, b, lo, hi)?;
         if ov.is_zero() {
@@ -199,11 +202,7 @@ mod tests {
         let (a, b, sign) = if to < from { (to, from, -Decimal::ONE) } else { (from, to, Decimal::ONE) };
         let (mut total, mut pieces) = (Decimal::ZERO, Vec::new());
         for i in 0..tiers.len() {
-            let lo = tiers[i].min_threshold.mul_c(scale)?;
-            let hi = match tiers.get(i + 1) {
-                Some(n) => Some(n.min_threshold.mul_c(scale)?),
-                None => tiers[i].max_threshold.map(|m| m.mul_c(scale)).transpose()?,
-            };
+            let (lo, hi) = (tiers[i].min_threshold.mul_c(scale)?, band_end(tiers, i, scale)?);
             let ov = overlap(a, b, lo, hi)?;
             if ov.is_zero() {
                 continue;
