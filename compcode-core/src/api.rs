@@ -392,13 +392,14 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
     }
     // CompCode's per-deal view repeats its lines' event strings (cloned, not formatted again)
     // and shares their traces
-    let results = parts
-        .slots
+    let slots = &parts.slots;
+    let results = slots
+        .list
         .iter()
         .map(|slot| {
-            let deal = &doc.deals[slot.deal];
-            let mut rb: Vec<RuleBreakdown> = slot
-                .lines
+            let deal = &doc.deals[slot.deal()];
+            let mut rb: Vec<RuleBreakdown> = slots
+                .lines(slot)
                 .iter()
                 .map(|&i| {
                     let e = &events[i as usize];
@@ -416,7 +417,7 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
                     }
                 })
                 .collect();
-            rb.extend(slot.skips.iter().map(|&i| {
+            rb.extend(slots.skips(slot).iter().map(|&i| {
                 let dg = &calc.diagnostics[i as usize];
                 RuleBreakdown {
                     rule_name: dg.rule_name(doc).unwrap_or_default().to_string(),
@@ -436,11 +437,11 @@ fn render(doc: &CalcDoc, view: crate::view::SimulateView<'_>) -> Result<Simulate
                 deal_name: deal.name.clone(),
                 deal_amount: deal.amount.map(fmt_plain),
                 deal_stage: deal.stage.as_deref().map(str::to_string),
-                rep_id: doc.reps[slot.rep].id.clone(),
-                rep_name: doc.reps[slot.rep].name.clone(),
+                rep_id: doc.reps[slot.rep()].id.clone(),
+                rep_name: doc.reps[slot.rep()].name.clone(),
                 // the first paid line's period, else the first skip's (lines come first)
                 period: rb.first().and_then(|b| b.rule_period.clone()),
-                eligible: !slot.lines.is_empty(),
+                eligible: !slots.lines(slot).is_empty(),
                 commission_total: fmt_money(slot.total, dp),
                 rule_breakdown: rb,
             }

@@ -39,57 +39,59 @@ use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
 
-/// One (deal, rep) entry of the per-deal view: its lines and its skip diagnostics, by index.
+/// One (deal, rep) entry of the per-deal view: its lines and its skip diagnostics, as a range of
+/// [`Slots::ids`].
+///
+/// 36 bytes (issue #9: 80 before, as two small vectors of indices; at a million deals the slots
+/// and their reordered copy were ~150 MiB of the 907 MiB peak without traces).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DealSlot {
-    pub deal: usize,
-    pub rep: usize,
-    /// Indices into the calculation's lines (its per_deal lines for this deal and rep).
-    pub lines: Ids,
-    /// Indices into the calculation's diagnostics (the rules that skipped the deal for the rep).
-    pub skips: Ids,
+    deal: u32,
+    rep: u32,
+    /// Where the slot's line indices start in [`Slots::ids`]; its skip indices follow them.
+    start: u32,
+    n_lines: u32,
+    n_skips: u32,
     /// Σ of the lines.
     pub total: Decimal,
 }
 
-/// A slot's few indices: up to three in place, more on the heap (issue #9: two vectors per
-/// (deal, rep) were about two million allocations at a million deals). Reads as a slice.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Ids {
-    Inline(u8, [u32; 3]),
-    Heap(Vec<u32>),
-}
+impl DealSlot {
+    pub fn deal(&self) -> usize {
+        self.deal as usize
+    }
 
-impl Ids {
-    const EMPTY: Ids = Ids::Inline(0, [0; 3]);
-
-    fn push(&mut self, i: u32) {
-        match self {
-            Ids::Inline(n, a) if usize::from(*n) < a.len() => {
-                a[usize::from(*n)] = i;
-                *n += 1;
-            }
-            Ids::Inline(_, a) => *self = Ids::Heap(vec![a[0], a[1], a[2], i]),
-            Ids::Heap(v) => v.push(i),
-        }
+    pub fn rep(&self) -> usize {
+        self.rep as usize
     }
 }
 
-impl std::ops::Deref for Ids {
-    type Target = [u32];
+/// The per-deal view's slots, in (deal id, rep id) order, and the indices they point into.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Slots {
+    pub list: Vec<DealSlot>,
+    /// Each slot's line indices (into the calculation's lines, its per_deal lines for the deal
+    /// and rep, ascending) then its skip indices (into the diagnostics: the rules that skipped
+    /// the deal for the rep, ascending).
+    ids: Vec<u32>,
+}
 
-    fn deref(&self) -> &[u32] {
-        match self {
-            Ids::Inline(n, a) => &a[..usize::from(*n)],
-            Ids::Heap(v) => v,
-        }
+impl Slots {
+    /// The slot's line indices.
+    pub fn lines(&self, s: &DealSlot) -> &[u32] {
+        &self.ids[s.start as usize..][..s.n_lines as usize]
+    }
+
+    /// The slot's skip diagnostics' indices.
+    pub fn skips(&self, s: &DealSlot) -> &[u32] {
+        &self.ids[(s.start + s.n_lines) as usize..][..s.n_skips as usize]
     }
 }
 
 /// A view taken apart, for [`crate::api::simulate_doc`]'s owned answer.
 pub(crate) struct Parts {
     pub calc: Calculation,
-    pub slots: Vec<DealSlot>,
+    pub slots: Slots,
     pub eligible_deals: usize,
     pub total: Decimal,
     pub draws: Vec<crate::draws::DrawPeriod>,
@@ -100,7 +102,7 @@ pub(crate) struct Parts {
 pub struct SimulateView<'d> {
     doc: Cow<'d, CalcDoc>,
     calc: Calculation,
-    slots: Vec<DealSlot>,
+    slots: Slots,
     eligible_deals: usize,
     total: Decimal,
     draws: Vec<crate::draws::DrawPeriod>,
@@ -151,52 +153,86 @@ impl<'d> SimulateView<'d> {
         const NONE: u32 = u32::MAX;
         let mut first = vec![NONE; doc.deals.len()];
         let mut next: Vec<u32> = Vec::with_capacity(calc.credited_pairs.len());
-        let mut slots: Vec<DealSlot> = Vec::with_capacity(calc.credited_pairs.len());
-        let find = |first: &[u32], next: &[u32], slots: &[DealSlot], deal: usize, rep: usize| {
+        let mut list: Vec<DealSlot> = Vec::with_capacity(calc.credited_pairs.len());
+        let find = |first: &[u32], next: &[u32], list: &[DealSlot], deal: usize, rep: usize| {
             let mut at = first[deal];
-            while at != NONE {
-                if slots[at as usize].rep == rep {
-                    return Some(at as usize);
-                }
+            while at != NONE && list[at as usize].rep() != rep {
                 at = next[at as usize];
             }
-            None
+            at
         };
         for &(deal, rep) in &calc.credited_pairs {
-            if find(&first, &next, &slots, deal, rep).is_none() {
-                slots.push(DealSlot { deal, rep, lines: Ids::EMPTY, skips: Ids::EMPTY, total: Decimal::ZERO });
+            if find(&first, &next, &list, deal, rep) == NONE {
+                let (deal32, rep32) = (deal as u32, rep as u32);
+                list.push(DealSlot {
+                    deal: deal32,
+                    rep: rep32,
+                    start: 0,
+                    n_lines: 0,
+                    n_skips: 0,
+                    total: Decimal::ZERO,
+                });
                 next.push(first[deal]);
-                first[deal] = (slots.len() - 1) as u32;
+                first[deal] = (list.len() - 1) as u32;
             }
         }
-        for (i, l) in calc.lines.iter().enumerate() {
+        // each line's and skip's slot (NONE: none), counted per slot; then every slot's range of
+        // `ids` is filled in line order, then in diagnostic order
+        let mut line_slot: Vec<u32> = Vec::with_capacity(calc.lines.len());
+        for l in &calc.lines {
             total = total.checked_add(l.amount).ok_or_else(|| Error::overflow("the total commission"))?;
+            let mut at = NONE;
             if let (Phase::PerDeal, Some(d)) = (l.phase, l.deal) {
                 eligible[d] = true;
-                if let Some(s) = find(&first, &next, &slots, d, l.rep) {
-                    let slot = &mut slots[s];
+                at = find(&first, &next, &list, d, l.rep);
+                if let Some(slot) = list.get_mut(at as usize) {
                     slot.total =
                         slot.total.checked_add(l.amount).ok_or_else(|| Error::overflow("a deal's commission total"))?;
-                    slot.lines.push(i as u32);
+                    slot.n_lines += 1;
                 }
             }
+            line_slot.push(at);
         }
-        for (i, dg) in calc.diagnostics.iter().enumerate() {
-            let (Some(deal), Some(rep), Some(_)) = (dg.deal(), dg.rep(), dg.rule_name(&doc)) else { continue };
-            if dg.code() == "below_floor" {
-                continue; // the zero line itself carries the reason
+        let mut skip_slot: Vec<u32> = Vec::with_capacity(calc.diagnostics.len());
+        for dg in &calc.diagnostics {
+            let mut at = NONE;
+            // a below_floor diagnostic is left out: the zero line itself carries the reason
+            if let (Some(deal), Some(rep), Some(_), false) =
+                (dg.deal(), dg.rep(), dg.rule_name(&doc), dg.code() == "below_floor")
+            {
+                at = find(&first, &next, &list, deal, rep);
+                if let Some(slot) = list.get_mut(at as usize) {
+                    slot.n_skips += 1;
+                }
             }
-            if let Some(s) = find(&first, &next, &slots, deal, rep) {
-                slots[s].skips.push(i as u32);
+            skip_slot.push(at);
+        }
+        let mut end = 0u32;
+        let mut cursor: Vec<u32> = Vec::with_capacity(list.len());
+        for s in &mut list {
+            s.start = end;
+            cursor.push(end);
+            end += s.n_lines + s.n_skips;
+        }
+        let mut ids = vec![0u32; end as usize];
+        for (i, &s) in line_slot.iter().chain(&skip_slot).enumerate() {
+            if s != NONE {
+                let c = &mut cursor[s as usize];
+                ids[*c as usize] = if i < line_slot.len() { i } else { i - line_slot.len() } as u32;
+                *c += 1;
             }
         }
-        let keep = |s: &DealSlot| (!s.lines.is_empty() || !s.skips.is_empty()) && crate::api::in_rep_scope(&doc, s.rep);
+        drop((line_slot, skip_slot));
+        let keep = |s: &DealSlot| (s.n_lines > 0 || s.n_skips > 0) && crate::api::in_rep_scope(&doc, s.rep());
         let r = &calc.id_ranks;
         if let Some(by_rank) = deals_by_rank(r, doc.deals.len(), doc.reps.len()) {
             // (deal id, rep id) order without sorting: the deals in id order (their ranks are a
-            // permutation), each deal's few slots by rep rank (issue #9)
-            let mut taken: Vec<Option<DealSlot>> = slots.into_iter().map(Some).collect();
-            let mut ordered = Vec::with_capacity(taken.len());
+            // permutation), each deal's few slots by rep rank (issue #9). `dest[slot]` is the
+            // slot's place (the dropped slots' last), applied in place cycle by cycle: no second
+            // list of slots.
+            let mut dest = cursor;
+            dest.fill(NONE);
+            let mut placed = 0u32;
             let mut of_deal: Vec<u32> = Vec::new();
             for deal in by_rank {
                 of_deal.clear();
@@ -206,22 +242,38 @@ impl<'d> SimulateView<'d> {
                     at = next[at as usize];
                 }
                 if of_deal.len() > 1 {
-                    of_deal.sort_unstable_by_key(|&s| taken[s as usize].as_ref().map_or(u32::MAX, |t| r.reps[t.rep]));
+                    of_deal.sort_unstable_by_key(|&s| r.reps[list[s as usize].rep()]);
                 }
                 for &s in &of_deal {
-                    if let Some(slot) = taken[s as usize].take().filter(|t| keep(t)) {
-                        ordered.push(slot);
+                    if keep(&list[s as usize]) {
+                        dest[s as usize] = placed;
+                        placed += 1;
                     }
                 }
             }
-            slots = ordered;
+            let kept = placed as usize;
+            for d in &mut dest {
+                if *d == NONE {
+                    *d = placed;
+                    placed += 1;
+                }
+            }
+            for i in 0..list.len() {
+                while dest[i] as usize != i {
+                    let j = dest[i] as usize;
+                    list.swap(i, j);
+                    dest.swap(i, j);
+                }
+            }
+            list.truncate(kept);
         } else {
-            slots.retain(|s| keep(s));
-            slots.sort_unstable_by(|a, b| {
-                (doc.deals[a.deal].id.as_str(), doc.reps[a.rep].id.as_str())
-                    .cmp(&(doc.deals[b.deal].id.as_str(), doc.reps[b.rep].id.as_str()))
+            list.retain(|s| keep(s));
+            list.sort_unstable_by(|a, b| {
+                (doc.deals[a.deal()].id.as_str(), doc.reps[a.rep()].id.as_str())
+                    .cmp(&(doc.deals[b.deal()].id.as_str(), doc.reps[b.rep()].id.as_str()))
             });
         }
+        let slots = Slots { list, ids };
         let eligible_deals = eligible.iter().filter(|e| **e).count();
         Ok(SimulateView { doc, calc, slots, eligible_deals, total, draws })
     }
@@ -450,11 +502,12 @@ struct DealOut<'a> {
 impl Serialize for DealOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let (doc, calc, slot) = (&*self.view.doc, &self.view.calc, self.slot);
-        let deal = &doc.deals[slot.deal];
-        let rep = &doc.reps[slot.rep];
-        let period: Option<PeriodText> = match slot.lines.first() {
+        let (lines, skips) = (self.view.slots.lines(slot), self.view.slots.skips(slot));
+        let deal = &doc.deals[slot.deal()];
+        let rep = &doc.reps[slot.rep()];
+        let period: Option<PeriodText> = match lines.first() {
             Some(&i) => Some(PeriodText(calc.lines[i as usize].period)),
-            None => slot.skips.first().and_then(|&i| calc.diagnostics[i as usize].period()).map(PeriodText),
+            None => skips.first().and_then(|&i| calc.diagnostics[i as usize].period()).map(PeriodText),
         };
         let mut m = s.serialize_struct("DealResult", 10)?;
         m.serialize_field("dealId", &deal.id)?;
@@ -464,16 +517,16 @@ impl Serialize for DealOut<'_> {
         m.serialize_field("repId", &rep.id)?;
         m.serialize_field("repName", &rep.name)?;
         m.serialize_field("period", &period)?;
-        m.serialize_field("eligible", &!slot.lines.is_empty())?;
+        m.serialize_field("eligible", &!lines.is_empty())?;
         m.serialize_field("commissionTotal", &Money(slot.total, doc.settings.currency_precision))?;
-        let n_lines = slot.lines.len();
+        let n_lines = lines.len();
         m.serialize_field(
             "ruleBreakdown",
-            &Each::new(n_lines + slot.skips.len(), |i| {
+            &Each::new(n_lines + skips.len(), |i| {
                 if i < n_lines {
-                    BreakdownOut { doc, line: Some(&calc.lines[slot.lines[i] as usize]), skip: None }
+                    BreakdownOut { doc, line: Some(&calc.lines[lines[i] as usize]), skip: None }
                 } else {
-                    BreakdownOut { doc, line: None, skip: Some(&calc.diagnostics[slot.skips[i - n_lines] as usize]) }
+                    BreakdownOut { doc, line: None, skip: Some(&calc.diagnostics[skips[i - n_lines] as usize]) }
                 }
             }),
         )?;
@@ -533,7 +586,8 @@ impl Serialize for SimulateView<'_> {
         m.serialize_field("totalCommission", &Money(self.total, doc.settings.currency_precision))?;
         m.serialize_field("assignedReps", &crate::api::assigned_reps(doc))?;
         m.serialize_field("events", &Each::new(calc.lines.len(), |i| EventOut { doc, l: &calc.lines[i] }))?;
-        m.serialize_field("results", &Each::new(self.slots.len(), |i| DealOut { view: self, slot: &self.slots[i] }))?;
+        let slots = &self.slots.list;
+        m.serialize_field("results", &Each::new(slots.len(), |i| DealOut { view: self, slot: &slots[i] }))?;
         m.serialize_field("quotas", &Each::new(calc.quotas.len(), |i| QuotaOut { doc, q: &calc.quotas[i] }))?;
         m.serialize_field(
             "diagnostics",
@@ -548,18 +602,11 @@ impl Serialize for SimulateView<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Ids;
+    use super::DealSlot;
 
     #[test]
-    fn ids_keep_every_index_in_push_order() {
-        for n in 0..8u32 {
-            let mut ids = Ids::EMPTY;
-            for i in 0..n {
-                ids.push(10 * i + 1);
-            }
-            let want: Vec<u32> = (0..n).map(|i| 10 * i + 1).collect();
-            assert_eq!(&*ids, want.as_slice());
-            assert_eq!(matches!(ids, Ids::Heap(_)), n > 3);
-        }
+    fn a_deal_slot_is_36_bytes() {
+        // a slot per credited (deal, rep): ~1M at a million deals (issue #9)
+        assert_eq!(std::mem::size_of::<DealSlot>(), 36);
     }
 }
