@@ -1,7 +1,7 @@
 //! Diagnostics, kept compact and rendered late (issue #9).
 //!
 //! A calculation of a million deals notes about 1.4 million skips (lost deals, failed
-//! conditions, …). Each [`Diagnostic`] is therefore a 72-byte record of document indices and a
+//! conditions, …). Each [`Diagnostic`] is therefore a 48-byte record of document indices and a
 //! small [`Detail`]; its ids and its message are written only when the diagnostic is read, from
 //! the document it was calculated on. The texts are exactly those the calculation used to build
 //! eagerly: a message that needs the deal's failed conditions evaluates them again (conditions
@@ -24,6 +24,71 @@ fn ix(i: Option<usize>) -> u32 {
 
 fn opt(i: u32) -> Option<usize> {
     (i != NONE).then_some(i as usize)
+}
+
+/// A diagnostic's code: a skip reason of the calculation, or the error code of a formula that
+/// failed at run time. Two bytes, where a `&'static str` was sixteen (issue #9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Code {
+    /// `below_floor`
+    BelowFloor,
+    /// `condition_failed`
+    ConditionFailed,
+    /// `condition_value_unreadable`
+    ConditionValueUnreadable,
+    /// `credit_date_missing`
+    CreditDateMissing,
+    /// `deleted`
+    Deleted,
+    /// `future_credit_date`
+    FutureCreditDate,
+    /// `fx_rate_missing`
+    FxRateMissing,
+    /// `ghost_owner`
+    GhostOwner,
+    /// `measure_missing`
+    MeasureMissing,
+    /// `no_matching_plan`
+    NoMatchingPlan,
+    /// `no_rate`
+    NoRate,
+    /// `not_won`
+    NotWon,
+    /// `payout_base_missing`
+    PayoutBaseMissing,
+    /// `quota_missing`
+    QuotaMissing,
+    /// `rep_not_assigned`
+    RepNotAssigned,
+    /// `variable_target_missing`
+    VariableTargetMissing,
+    /// A formula's runtime error (SPEC §18.29).
+    Error(crate::error::ErrorCode),
+}
+
+impl Code {
+    /// The code as written in answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BelowFloor => "below_floor",
+            Code::ConditionFailed => "condition_failed",
+            Code::ConditionValueUnreadable => "condition_value_unreadable",
+            Code::CreditDateMissing => "credit_date_missing",
+            Code::Deleted => "deleted",
+            Code::FutureCreditDate => "future_credit_date",
+            Code::FxRateMissing => "fx_rate_missing",
+            Code::GhostOwner => "ghost_owner",
+            Code::MeasureMissing => "measure_missing",
+            Code::NoMatchingPlan => "no_matching_plan",
+            Code::NoRate => "no_rate",
+            Code::NotWon => "not_won",
+            Code::PayoutBaseMissing => "payout_base_missing",
+            Code::QuotaMissing => "quota_missing",
+            Code::RepNotAssigned => "rep_not_assigned",
+            Code::VariableTargetMissing => "variable_target_missing",
+            Code::Error(e) => e.as_str(),
+        }
+    }
 }
 
 /// Something the calculation noticed and the host may want to show (skips and their reasons).
@@ -52,13 +117,16 @@ fn opt(i: u32) -> Option<usize> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    code: &'static str,
+    code: Code,
     deal: u32,
     rep: u32,
     plan: u32,
     version: u32,
     rule: u32,
-    period: Option<Period>,
+    /// The period, in parts (`kind` `None`: no period), so that the record packs into 48 bytes.
+    year: i32,
+    n: u32,
+    kind: Option<crate::period::PeriodKind>,
     detail: Detail,
 }
 
@@ -66,11 +134,12 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Detail {
     /// A fixed text.
-    Static(&'static str),
-    /// A text made when the diagnostic was noted (rare skips only).
-    Text(Box<str>),
+    Static(&'static &'static str),
+    /// A text made when the diagnostic was noted (rare skips only; boxed twice, so that every
+    /// variant fits in eight bytes).
+    Text(Box<Box<str>>),
     /// A credit naming `rep_id`, which is no known rep.
-    GhostCredit(Box<str>),
+    GhostCredit(Box<Box<str>>),
     /// The rep is assigned to no plan.
     RepNoPlan,
     /// The credit date (after asOf).
@@ -90,9 +159,9 @@ pub(crate) enum Detail {
     /// No quota for the (rep, rule, period).
     QuotaMissing,
     /// Period-to-date attainment below the rule's floor (a per-deal line).
-    BelowFloorToDate(Decimal),
+    BelowFloorToDate(Box<Decimal>),
     /// Period attainment below the rule's floor (a periodic payout).
-    BelowFloorPeriod(Decimal),
+    BelowFloorPeriod(Box<Decimal>),
 }
 
 /// Where a diagnostic points: document indices, each optional.
@@ -107,8 +176,9 @@ pub(crate) struct At {
 }
 
 impl Diagnostic {
-    pub(crate) fn new(code: &'static str, at: At, detail: Detail) -> Diagnostic {
+    pub(crate) fn new(code: Code, at: At, detail: Detail) -> Diagnostic {
         let (version, rule) = at.rule.map_or((None, None), |(v, r)| (Some(v), Some(r)));
+        let (year, n, kind) = at.period.map_or((0, 0, None), |p| (p.year, p.n, Some(p.kind)));
         Diagnostic {
             code,
             deal: ix(at.deal),
@@ -116,14 +186,16 @@ impl Diagnostic {
             plan: ix(at.plan),
             version: ix(version),
             rule: ix(rule),
-            period: at.period,
+            year,
+            n,
+            kind,
             detail,
         }
     }
 
     /// Diagnostic code (`rep_not_assigned`, `ghost_owner`, `quota_missing`, …).
     pub fn code(&self) -> &'static str {
-        self.code
+        self.code.as_str()
     }
 
     /// The deal's index in the document, when the diagnostic is about a deal.
@@ -143,12 +215,12 @@ impl Diagnostic {
 
     /// The period.
     pub fn period(&self) -> Option<Period> {
-        self.period
+        self.kind.map(|kind| Period { year: self.year, kind, n: self.n })
     }
 
     /// The period as written in answers (`2026-Q1`, …).
     pub fn period_text(&self) -> Option<String> {
-        self.period.map(|p| p.to_string())
+        self.period().map(|p| p.to_string())
     }
 
     /// The deal's id.
@@ -160,7 +232,7 @@ impl Diagnostic {
     /// (`ghost_owner`).
     pub fn rep_id<'d>(&'d self, doc: &'d CalcDoc) -> Option<&'d str> {
         match &self.detail {
-            Detail::GhostCredit(id) => Some(id),
+            Detail::GhostCredit(id) => Some(&***id),
             _ => self.rep().and_then(|r| doc.reps.get(r)).map(|r| r.id.as_str()),
         }
     }
@@ -191,7 +263,7 @@ impl Diagnostic {
         };
         let floor = || rule.and_then(|(_, r)| r.floor_attainment).unwrap_or_default();
         match &self.detail {
-            Detail::Static(s) => (*s).to_string(),
+            Detail::Static(s) => (**s).to_string(),
             Detail::Text(t) => t.to_string(),
             Detail::GhostCredit(id) => format!("credit names `{id}`, which is no known rep; that credit is skipped"),
             Detail::RepNoPlan => format!("rep `{rep}` is assigned to no plan"),
@@ -233,7 +305,7 @@ impl Diagnostic {
     /// The answer's form of the diagnostic (ids and message written out).
     pub fn to_out(&self, doc: &CalcDoc) -> crate::api::DiagnosticOut {
         crate::api::DiagnosticOut {
-            code: self.code,
+            code: self.code(),
             deal_id: self.deal_id(doc).map(str::to_string),
             rep_id: self.rep_id(doc).map(str::to_string),
             plan_id: self.plan_id(doc).map(str::to_string),
@@ -257,7 +329,7 @@ pub(crate) struct Diags {
 }
 
 impl Diags {
-    pub fn add(&mut self, code: &'static str, at: At, detail: Detail) {
+    pub fn add(&mut self, code: Code, at: At, detail: Detail) {
         self.list.push(Diagnostic::new(code, at, detail));
     }
 }
@@ -281,9 +353,9 @@ pub(crate) fn cmp(
         }
     }
     let text = |i: u32, f: fn(&CalcDoc, usize) -> &str| opt(i).map(|i| f(doc, i));
-    let code = match std::ptr::eq(a.code, b.code) {
+    let code = match a.code == b.code {
         true => Ordering::Equal,
-        false => a.code.cmp(b.code),
+        false => a.code().cmp(b.code()),
     };
     code.then_with(|| by(a.deal, b.deal, deals, |i| text(i, |d, i| &d.deals[i].id)))
         .then_with(|| match (&a.detail, &b.detail) {
@@ -295,7 +367,7 @@ pub(crate) fn cmp(
             true => Ordering::Equal,
             false => a.rule_name(doc).cmp(&b.rule_name(doc)),
         })
-        .then_with(|| match a.period == b.period {
+        .then_with(|| match (a.year, a.n, a.kind) == (b.year, b.n, b.kind) {
             true => Ordering::Equal,
             false => a.period_text().cmp(&b.period_text()),
         })
@@ -339,11 +411,11 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         distinct(keys).into_iter().enumerate().map(|(i, k)| (k, i as u32)).collect()
     }
     // few distinct codes, rules and periods: rank them once (runs of equal values are common)
-    let codes = ranks(list.iter().map(|d| d.code));
+    let codes = ranks(list.iter().map(|d| d.code()));
     let rule_refs = distinct(list.iter().map(|d| (d.plan, d.version, d.rule)));
     let rules = ranks(rule_refs.into_iter().map(|(p, v, r)| rule_at(doc, p, v, r).map(|(_, r)| r.name.as_str())));
     let periods: Vec<(Option<Period>, Option<String>)> = {
-        let set = distinct(list.iter().map(|d| d.period));
+        let set = distinct(list.iter().map(Diagnostic::period));
         let mut v: Vec<(Option<Period>, Option<String>)> =
             set.into_iter().map(|p| (p, p.map(|p| p.to_string()))).collect();
         v.sort_by(|a, b| a.1.cmp(&b.1));
@@ -357,23 +429,21 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     let mut keyed: Vec<([u64; 3], u32)> = Vec::with_capacity(list.len());
     let two = |hi: u32, lo: u32| u64::from(hi) << 32 | u64::from(lo);
     // (code, plan, version, rule, period) of the previous diagnostic, and its [code, rule, period] ranks
-    type Run = (&'static str, u32, u32, u32, Option<Period>, [u32; 3]);
+    type Run = (Code, u32, u32, u32, Option<Period>, [u32; 3]);
     let mut last: Option<Run> = None;
     for (i, d) in list.iter().enumerate() {
         // codes, rules and periods repeat in runs: look them up only when they change
         let (c, r, p) = match last {
             Some((code, plan, version, rule, period, k))
-                if std::ptr::eq(code, d.code)
-                    && (plan, version, rule) == (d.plan, d.version, d.rule)
-                    && period == d.period =>
+                if code == d.code && (plan, version, rule) == (d.plan, d.version, d.rule) && period == d.period() =>
             {
                 (k[0], k[1], k[2])
             }
             _ => {
-                let c = codes.get(d.code).copied().unwrap_or_default();
+                let c = codes.get(d.code()).copied().unwrap_or_default();
                 let r = d.rule_name(doc).map_or(0, |n| rules.get(&Some(n)).copied().unwrap_or_default() + 1);
-                let p = period_rank.get(&d.period).copied().unwrap_or_default();
-                last = Some((d.code, d.plan, d.version, d.rule, d.period, [c, r, p]));
+                let p = period_rank.get(&d.period()).copied().unwrap_or_default();
+                last = Some((d.code, d.plan, d.version, d.rule, d.period(), [c, r, p]));
                 (c, r, p)
             }
         };
@@ -463,8 +533,8 @@ fn permute<T>(items: &mut [T], target: &mut [u32]) {
 /// A rendered text for diagnostics whose message cannot be rebuilt from the document.
 pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
     match s.into() {
-        Cow::Borrowed(s) => Detail::Static(s),
-        Cow::Owned(s) => Detail::Text(s.into_boxed_str()),
+        Cow::Borrowed(s) => Detail::Text(Box::new(s.into())),
+        Cow::Owned(s) => Detail::Text(Box::new(s.into_boxed_str())),
     }
 }
 
@@ -472,6 +542,14 @@ pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
 mod tests {
     use super::{permute, sort_keyed, Keyed};
     use proptest::prelude::*;
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_diagnostic_is_48_bytes() {
+        // ~1.4 million at a million deals (issue #9: 72 bytes before)
+        assert_eq!(std::mem::size_of::<super::Diagnostic>(), 48);
+        assert_eq!(std::mem::size_of::<super::Detail>(), 16);
+    }
 
     proptest! {
         // issue #9: the counting passes give the comparison sort's order (small first-key

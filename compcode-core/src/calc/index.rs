@@ -1,7 +1,7 @@
 //! Lookups built once per calculation: reps by id / CRM id / email, assignments, rule families
 //! per plan, and resolved quotas (SPEC §3, §5).
 
-use super::{At, Detail, Diagnostic, QuotaUse};
+use super::{At, Code, Detail, Diagnostic, QuotaUse};
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::hash::HashMap;
 use crate::model::*;
@@ -182,9 +182,9 @@ impl<'a> Index<'a> {
                     match self.rep(&c.rep_id) {
                         Some(r) => out.push((r, c.split_percent / Decimal::ONE_HUNDRED, c.role.clone())),
                         None => diags.push(Diagnostic::new(
-                            "ghost_owner",
+                            Code::GhostOwner,
                             At { deal: Some(di), ..At::default() },
-                            Detail::GhostCredit(c.rep_id.as_str().into()),
+                            Detail::GhostCredit(Box::new(c.rep_id.as_str().into())),
                         )),
                     }
                 }
@@ -195,7 +195,7 @@ impl<'a> Index<'a> {
                     let who =
                         deal.owner_rep_id.as_deref().or(deal.owner_crm_id.as_deref()).or(deal.owner_email.as_deref());
                     diags.push(Diagnostic::new(
-                        "ghost_owner",
+                        Code::GhostOwner,
                         At { deal: Some(di), ..At::default() },
                         super::diag::text(match who {
                             Some(w) => format!("owner `{w}` resolves to no rep; the deal is skipped"),

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use tiers::Checked;
 
 pub use diag::Diagnostic;
-pub(crate) use diag::{At, Detail, Diags};
+pub(crate) use diag::{At, Code, Detail, Diags};
 pub use index::Index;
 
 /// One payout line (an event before it is stored).
@@ -268,7 +268,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn diag(&mut self, code: &'static str, at: At, detail: Detail) {
+    pub fn diag(&mut self, code: Code, at: At, detail: Detail) {
         self.diags.add(code, at, detail);
     }
 
@@ -887,7 +887,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
     for (di, deal) in doc.deals.iter().enumerate().take(deals.end).skip(deals.start) {
         if deal.deleted {
             ctx.diags.add(
-                "deleted",
+                Code::Deleted,
                 At { deal: Some(di), rep: None, plan: None, rule: None, period: None },
                 diag::text("the deal is deleted and is not calculated"),
             );
@@ -900,7 +900,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
             let plans = ctx.ix.plans_of(rep);
             if plans.is_empty() {
                 ctx.diags.add(
-                    "rep_not_assigned",
+                    Code::RepNotAssigned,
                     At { deal: Some(di), rep: Some(rep), plan: None, rule: None, period: None },
                     Detail::RepNoPlan,
                 );
@@ -934,13 +934,13 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                         };
                         if missing_date {
                             ctx.diags.add(
-                                "credit_date_missing",
+                                Code::CreditDateMissing,
                                 unplaced,
                                 diag::text("the deal has no readable credit date for this rule"),
                             );
                         } else {
                             ctx.diags.add(
-                                "no_matching_plan",
+                                Code::NoMatchingPlan,
                                 unplaced,
                                 diag::text("no active version of the plan is in force on the deal's credit date"),
                             );
@@ -959,7 +959,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                         period: Some(period),
                     };
                     if date > doc.as_of {
-                        ctx.diags.add("future_credit_date", at, Detail::Future(date));
+                        ctx.diags.add(Code::FutureCreditDate, at, Detail::Future(date));
                         continue;
                     }
                     if !ctx.ix.assigned_on(rep, plan, date) {
@@ -968,7 +968,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                     }
                     inside = true;
                     if rule.require_won && !is_won(deal, &doc.settings) {
-                        ctx.diags.add("not_won", at, Detail::NotWon);
+                        ctx.diags.add(Code::NotWon, at, Detail::NotWon);
                         continue;
                     }
                     let version = &doc.plans[plan].versions[vi];
@@ -977,13 +977,13 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                         crate::condition::passes(&[&version.config.conditions, &rule.conditions], deal, doc.as_of);
                     if !pass {
                         if unreadable {
-                            ctx.diags.add("condition_value_unreadable", at, Detail::ConditionUnreadable);
+                            ctx.diags.add(Code::ConditionValueUnreadable, at, Detail::ConditionUnreadable);
                         }
-                        ctx.diags.add("condition_failed", at, Detail::ConditionFailed);
+                        ctx.diags.add(Code::ConditionFailed, at, Detail::ConditionFailed);
                         continue;
                     }
                     let Some(mut measure) = measure_value(deal, &rule.measure) else {
-                        ctx.diags.add("measure_missing", at, Detail::MeasureMissing);
+                        ctx.diags.add(Code::MeasureMissing, at, Detail::MeasureMissing);
                         continue;
                     };
                     // SPEC §20: a deal in another currency is converted into the plan's (see crate::fx)
@@ -991,7 +991,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                         crate::fx::DealFx::Same => None,
                         crate::fx::DealFx::Convert(c) => Some(c),
                         crate::fx::DealFx::Missing(msg) => {
-                            ctx.diags.add("fx_rate_missing", at, diag::text(msg));
+                            ctx.diags.add(Code::FxRateMissing, at, diag::text(msg));
                             continue;
                         }
                     };
@@ -1004,7 +1004,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                         PayoutBase::Field(f) => match deal.fields.get(f).and_then(crate::validate::field_decimal) {
                             Some(v) => Some(v.mul_c(share)?),
                             None => {
-                                ctx.diags.add("payout_base_missing", at, Detail::PayoutBaseMissing);
+                                ctx.diags.add(Code::PayoutBaseMissing, at, Detail::PayoutBaseMissing);
                                 continue;
                             }
                         },
@@ -1020,7 +1020,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                                     // a runtime error makes the deal ineligible for the rule (SPEC §18.29)
                                     let place = e.position.map(|p| format!(" at character {p}")).unwrap_or_default();
                                     ctx.diags.add(
-                                        e.code.as_str(),
+                                        Code::Error(e.code),
                                         at,
                                         diag::text(format!("payoutBase formula `{text}`{place}: {}", e.message)),
                                     );
@@ -1050,7 +1050,7 @@ fn collect<'a>(ctx: &mut Ctx<'a>, deals: std::ops::Range<usize>) -> Result<Colle
                 }
                 if outside_assignment && !inside {
                     ctx.diags.add(
-                        "rep_not_assigned",
+                        Code::RepNotAssigned,
                         At { deal: Some(di), rep: Some(rep), plan: Some(plan), rule: None, period: None },
                         Detail::OutsideAssignment,
                     );
@@ -1088,7 +1088,7 @@ fn milestone_entries<'a>(
         crate::rate_table::lookup(rows, &doc.reps[rep].id, entry.role().map(Name::as_str), deal, entry.date)
     else {
         diags.add(
-            "no_rate",
+            Code::NoRate,
             at,
             diag::text(format!(
                 "no rate row matches rep `{}` (role {}) on this sale at {}",
@@ -1109,7 +1109,7 @@ fn milestone_entries<'a>(
         };
         let Some(date) = date else {
             diags.add(
-                "credit_date_missing",
+                Code::CreditDateMissing,
                 at,
                 diag::text(format!("milestone {} is reached but its date field is missing or not a date", ms.number)),
             );
@@ -1118,7 +1118,7 @@ fn milestone_entries<'a>(
         let mperiod = Period::containing(date, entry.rule.period_kind, doc.settings.fiscal_year_start_month);
         if date > doc.as_of {
             diags.add(
-                "future_credit_date",
+                Code::FutureCreditDate,
                 At { period: Some(mperiod), ..at },
                 diag::text(format!("milestone {} is dated {date}, after asOf {}", ms.number, doc.as_of)),
             );

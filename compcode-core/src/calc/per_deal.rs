@@ -3,7 +3,7 @@
 
 use super::pricing::{payout_base, price, settle, Pricing};
 use super::tiers::Checked;
-use super::{At, Ctx, Detail, Entry, GroupKey, Line};
+use super::{At, Code, Ctx, Detail, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use crate::trace::Step;
@@ -56,14 +56,14 @@ pub(crate) fn run_group<'a>(
             || rule.floor_attainment.is_some()
             || rule.payout_base == PayoutBase::VariableTarget;
         if needs_quota && quota.is_none() {
-            ctx.diag("quota_missing", at(e), Detail::QuotaMissing);
+            ctx.diag(Code::QuotaMissing, at(e), Detail::QuotaMissing);
             continue;
         }
         if rule.payout_base == PayoutBase::VariableTarget && quota.as_ref().and_then(|q| q.variable_target).is_none() {
             ctx.diag(
-                "variable_target_missing",
+                Code::VariableTargetMissing,
                 at(e),
-                Detail::Static("payoutBase is variable_target but the quota has no variableTarget"),
+                Detail::Static(&"payoutBase is variable_target but the quota has no variableTarget"),
             );
             continue;
         }
@@ -137,7 +137,7 @@ pub(crate) fn run_group<'a>(
                 });
                 amount = Decimal::ZERO;
                 reason = Some("below_floor");
-                ctx.diag("below_floor", at(e), Detail::BelowFloorToDate(att));
+                ctx.diag(Code::BelowFloor, at(e), Detail::BelowFloorToDate(Box::new(att)));
             }
         }
         let (rounded, amount) = settle(ctx, rule, amount, quota.as_ref(), mirror, &mut paid, &mut trace)?;

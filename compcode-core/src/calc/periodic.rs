@@ -3,7 +3,7 @@
 
 use super::pricing::{payout_base, price, settle, Pricing};
 use super::tiers::Checked;
-use super::{At, Ctx, Detail, Entry, GroupKey, Line};
+use super::{At, Code, Ctx, Detail, Entry, GroupKey, Line};
 use crate::error::Result;
 use crate::model::*;
 use crate::trace::Step;
@@ -46,7 +46,7 @@ pub(crate) fn run_group<'a>(
         || rule.floor_attainment.is_some()
         || rule.payout_base == PayoutBase::VariableTarget;
     if needs_quota && quota.is_none() {
-        ctx.diag("quota_missing", at, Detail::QuotaMissing);
+        ctx.diag(Code::QuotaMissing, at, Detail::QuotaMissing);
         return Ok(());
     }
     let mut total = Decimal::ZERO;
@@ -94,7 +94,7 @@ pub(crate) fn run_group<'a>(
         if a < floor {
             ctx.step(&mut trace, || Step::Floor { floor_attainment: floor, period_attainment: a, before: None });
             if !amount.is_zero() {
-                ctx.diag("below_floor", at, Detail::BelowFloorPeriod(a));
+                ctx.diag(Code::BelowFloor, at, Detail::BelowFloorPeriod(Box::new(a)));
             }
             amount = Decimal::ZERO;
         }
