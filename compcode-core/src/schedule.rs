@@ -167,8 +167,13 @@ pub fn apply(doc: &CalcDoc, calc: &mut Calculation) -> Result<()> {
                     "held": held, "payout": l.amount.to_string(), "amount": amount.to_string(),
                 })));
             }
-            x.installment =
-                Some(InstallmentInfo { index: i as u32 + 1, count: n, percent: ins.percent, release_date: date, held });
+            x.installment = Some(Box::new(InstallmentInfo {
+                index: i as u32 + 1,
+                count: n,
+                percent: ins.percent,
+                release_date: date,
+                held,
+            }));
             out.push(x);
         }
     }
