@@ -28,7 +28,7 @@
 //! assert_eq!(text, serde_json::to_value(compcode_core::api::simulate_doc(&doc).unwrap()).unwrap());
 //! ```
 
-use crate::calc::{calculate_with, Calculation, Diagnostic, IdRanks, Line, QuotaProgress};
+use crate::calc::{calculate_with, permute, Calculation, Code, Diagnostic, IdRanks, Line, QuotaProgress};
 use crate::decimal::DecText;
 use crate::error::{Error, Result};
 use crate::model::{CalcDoc, Phase};
@@ -163,10 +163,9 @@ impl<'d> SimulateView<'d> {
         };
         for &(deal, rep) in &calc.credited_pairs {
             if find(&first, &next, &list, deal, rep) == NONE {
-                let (deal32, rep32) = (deal as u32, rep as u32);
                 list.push(DealSlot {
-                    deal: deal32,
-                    rep: rep32,
+                    deal: deal as u32,
+                    rep: rep as u32,
                     start: 0,
                     n_lines: 0,
                     n_skips: 0,
@@ -198,7 +197,7 @@ impl<'d> SimulateView<'d> {
             let mut at = NONE;
             // a below_floor diagnostic is left out: the zero line itself carries the reason
             if let (Some(deal), Some(rep), Some(_), false) =
-                (dg.deal(), dg.rep(), dg.rule_name(&doc), dg.code() == "below_floor")
+                (dg.deal(), dg.rep(), dg.rule_name(&doc), dg.code_kind() == Code::BelowFloor)
             {
                 at = find(&first, &next, &list, deal, rep);
                 if let Some(slot) = list.get_mut(at as usize) {
@@ -215,11 +214,13 @@ impl<'d> SimulateView<'d> {
             end += s.n_lines + s.n_skips;
         }
         let mut ids = vec![0u32; end as usize];
-        for (i, &s) in line_slot.iter().chain(&skip_slot).enumerate() {
-            if s != NONE {
-                let c = &mut cursor[s as usize];
-                ids[*c as usize] = if i < line_slot.len() { i } else { i - line_slot.len() } as u32;
-                *c += 1;
+        for of_item in [&line_slot, &skip_slot] {
+            for (i, &s) in of_item.iter().enumerate() {
+                if s != NONE {
+                    let c = &mut cursor[s as usize];
+                    ids[*c as usize] = i as u32;
+                    *c += 1;
+                }
             }
         }
         drop((line_slot, skip_slot));
@@ -228,7 +229,7 @@ impl<'d> SimulateView<'d> {
         if let Some(by_rank) = deals_by_rank(r, doc.deals.len(), doc.reps.len()) {
             // (deal id, rep id) order without sorting: the deals in id order (their ranks are a
             // permutation), each deal's few slots by rep rank (issue #9). `dest[slot]` is the
-            // slot's place (the dropped slots' last), applied in place cycle by cycle: no second
+            // slot's place (the dropped slots' last), applied in place (`permute`): no second
             // list of slots.
             let mut dest = cursor;
             dest.fill(NONE);
@@ -258,13 +259,7 @@ impl<'d> SimulateView<'d> {
                     placed += 1;
                 }
             }
-            for i in 0..list.len() {
-                while dest[i] as usize != i {
-                    let j = dest[i] as usize;
-                    list.swap(i, j);
-                    dest.swap(i, j);
-                }
-            }
+            permute(&mut list, &mut dest);
             list.truncate(kept);
         } else {
             list.retain(|s| keep(s));

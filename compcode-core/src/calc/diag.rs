@@ -193,6 +193,11 @@ impl Diagnostic {
         }
     }
 
+    /// The code, as the enum (comparing it does not compare text).
+    pub(crate) fn code_kind(&self) -> Code {
+        self.code
+    }
+
     /// Diagnostic code (`rep_not_assigned`, `ghost_owner`, `quota_missing`, …).
     pub fn code(&self) -> &'static str {
         self.code.as_str()
@@ -367,7 +372,7 @@ pub(crate) fn cmp(
             true => Ordering::Equal,
             false => a.rule_name(doc).cmp(&b.rule_name(doc)),
         })
-        .then_with(|| match (a.year, a.n, a.kind) == (b.year, b.n, b.kind) {
+        .then_with(|| match a.period() == b.period() {
             true => Ordering::Equal,
             false => a.period_text().cmp(&b.period_text()),
         })
@@ -517,7 +522,7 @@ fn counting_pass(src: &[Keyed], dst: &mut [Keyed], max: usize, digit: impl Fn(&K
 
 /// Moves `items[i]` to `target[i]` in place, cycle by cycle (`target` is a permutation: every
 /// swap settles one item). In place, so a million diagnostics are not held twice (issue #9).
-fn permute<T>(items: &mut [T], target: &mut [u32]) {
+pub(crate) fn permute<T>(items: &mut [T], target: &mut [u32]) {
     let mut swaps = 0;
     for i in 0..items.len() {
         // the bound only guards the loop should `target` not be a permutation
@@ -532,10 +537,7 @@ fn permute<T>(items: &mut [T], target: &mut [u32]) {
 
 /// A rendered text for diagnostics whose message cannot be rebuilt from the document.
 pub(crate) fn text(s: impl Into<Cow<'static, str>>) -> Detail {
-    match s.into() {
-        Cow::Borrowed(s) => Detail::Text(Box::new(s.into())),
-        Cow::Owned(s) => Detail::Text(Box::new(s.into_boxed_str())),
-    }
+    Detail::Text(Box::new(s.into().into()))
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use tiers::Checked;
 
 pub use diag::Diagnostic;
-pub(crate) use diag::{At, Code, Detail, Diags};
+pub(crate) use diag::{permute, At, Code, Detail, Diags};
 pub use index::Index;
 
 /// One payout line (an event before it is stored).
