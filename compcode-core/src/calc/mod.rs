@@ -820,6 +820,13 @@ type Collected<'a> = (BTreeMap<GroupKey<'a>, Vec<Entry<'a>>>, Vec<(usize, usize)
 /// group keys are sorted once at the end (issue #9: a `BTreeMap` keyed by rule name compared
 /// names at every level of every entry's lookup, ~12 % of the walk; a dense table needs neither
 /// hashing nor comparisons, and no generic map code in the WASM module).
+///
+/// The walk appends every entry to one list, with its group's number beside it, and the entries
+/// are dealt into their groups once, at the end, each group's vector allocated at its final size
+/// (issue #9: appending to ~12,000 growing vectors reallocated each of them a dozen times, and
+/// glibc's `realloc` of a block of a kilobyte or more first consolidates every small freed
+/// chunk: the appends were about a quarter of a calculation's instructions at 100,000 deals with
+/// traces).
 struct Groups<'a> {
     /// `plan_base[rep_start[rep] + i]` = the first cell of the rep's `i`-th plan (in
     /// [`Index::plans_of`] order); its families follow in [`Index::families`] order.
@@ -828,7 +835,9 @@ struct Groups<'a> {
     /// Per cell: (period, group) for each period seen.
     cells: Vec<Vec<(Period, u32)>>,
     keys: Vec<GroupKey<'a>>,
-    entries: Vec<Vec<Entry<'a>>>,
+    /// Every entry in the order of the walk, and (`group_of`) the number of its group.
+    entries: Vec<Entry<'a>>,
+    group_of: Vec<u32>,
 }
 
 impl<'a> Groups<'a> {
@@ -842,7 +851,7 @@ impl<'a> Groups<'a> {
             }
         }
         let cells = std::iter::repeat_with(Vec::new).take(cells).collect();
-        Groups { rep_start, plan_base, cells, keys: Vec::new(), entries: Vec::new() }
+        Groups { rep_start, plan_base, cells, keys: Vec::new(), entries: Vec::new(), group_of: Vec::new() }
     }
 
     /// The cell of family `family` of the rep's `nth` plan.
@@ -853,24 +862,34 @@ impl<'a> Groups<'a> {
     /// Adds `entry` to group `key`, whose (rep, plan, rule family) is cell `cell`.
     fn push(&mut self, cell: usize, key: GroupKey<'a>, entry: Entry<'a>) {
         let period = key.3;
-        let slot = match self.cells[cell].iter().find(|(p, _)| *p == period) {
-            Some(&(_, slot)) => slot as usize,
+        let group = match self.cells[cell].iter().find(|(p, _)| *p == period) {
+            Some(&(_, group)) => group,
             None => {
-                self.keys.push(key);
-                self.entries.push(Vec::new());
                 // fewer groups than entries, and entries are indexed by u32 (like the id ranks)
-                self.cells[cell].push((period, (self.entries.len() - 1) as u32));
-                self.entries.len() - 1
+                let group = self.keys.len() as u32;
+                self.keys.push(key);
+                self.cells[cell].push((period, group));
+                group
             }
         };
-        self.entries[slot].push(entry);
+        self.entries.push(entry);
+        self.group_of.push(group);
     }
 
+    /// The groups, each with its entries in the order of the walk.
     fn into_map(self) -> BTreeMap<GroupKey<'a>, Vec<Entry<'a>>> {
+        let mut sizes = vec![0usize; self.keys.len()];
+        for &g in &self.group_of {
+            sizes[g as usize] += 1;
+        }
+        let mut groups: Vec<Vec<Entry<'a>>> = sizes.into_iter().map(Vec::with_capacity).collect();
+        for (entry, g) in self.entries.into_iter().zip(self.group_of) {
+            groups[g as usize].push(entry);
+        }
         // inserted one by one: `collect` would add a sort and a bulk build of this map type to
         // the WASM module (~5 KB gzipped, over its budget); the keys are unique
         let mut map = BTreeMap::new();
-        for (key, entries) in self.keys.into_iter().zip(self.entries) {
+        for (key, entries) in self.keys.into_iter().zip(groups) {
             map.insert(key, entries);
         }
         map
