@@ -415,10 +415,27 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     fn ranks<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> std::collections::BTreeMap<K, u32> {
         distinct(keys).into_iter().enumerate().map(|(i, k)| (k, i as u32)).collect()
     }
-    // few distinct codes, rules and periods: rank them once (runs of equal values are common)
-    let codes = ranks(list.iter().map(|d| d.code()));
+    // few distinct codes, rules and periods: rank them once (runs of equal values are common).
+    // Codes rank by their text, found by the `Code` value (issue #9: looking codes and rule
+    // names up by their text compared strings at most diagnostics)
+    let mut codes: Vec<Code> = Vec::new();
+    let mut last_code = None;
+    for d in list.iter() {
+        // kept in text order as they come (a sort more would grow the WASM module past its budget)
+        if last_code != Some(d.code) && !codes.contains(&d.code) {
+            codes.insert(codes.partition_point(|c| c.as_str() < d.code.as_str()), d.code);
+        }
+        last_code = Some(d.code);
+    }
     let rule_refs = distinct(list.iter().map(|d| (d.plan, d.version, d.rule)));
-    let rules = ranks(rule_refs.into_iter().map(|(p, v, r)| rule_at(doc, p, v, r).map(|(_, r)| r.name.as_str())));
+    let name_of = |&(p, v, r): &(u32, u32, u32)| rule_at(doc, p, v, r).map(|(_, r)| r.name.as_str());
+    let names = ranks(rule_refs.iter().map(name_of));
+    // in (plan, version, rule) order, as the set iterates: found by binary search (a map type
+    // more would grow the WASM module past its budget)
+    let rules: Vec<((u32, u32, u32), u32)> = rule_refs
+        .iter()
+        .map(|t| (*t, name_of(t).map_or(0, |n| names.get(&Some(n)).copied().unwrap_or_default() + 1)))
+        .collect();
     let periods: Vec<(Option<Period>, Option<String>)> = {
         let set = distinct(list.iter().map(Diagnostic::period));
         let mut v: Vec<(Option<Period>, Option<String>)> =
@@ -433,23 +450,37 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
     // six u32s (ranks are u32: there are fewer than 2^32 of each)
     let mut keyed: Vec<([u64; 3], u32)> = Vec::with_capacity(list.len());
     let two = |hi: u32, lo: u32| u64::from(hi) << 32 | u64::from(lo);
-    // (code, plan, version, rule, period) of the previous diagnostic, and its [code, rule, period] ranks
-    type Run = (Code, u32, u32, u32, Option<Period>, [u32; 3]);
-    let mut last: Option<Run> = None;
+    // the code, rule and period of the previous diagnostic, and their ranks: each repeats in runs
+    // (a deal's skips share its period, a rule's skips its rule), so each is looked up only when
+    // it changes
+    let mut last_c: Option<(Code, u32)> = None;
+    let mut last_r: Option<((u32, u32, u32), u32)> = None;
+    let mut last_p: Option<(Option<Period>, u32)> = None;
     for (i, d) in list.iter().enumerate() {
-        // codes, rules and periods repeat in runs: look them up only when they change
-        let (c, r, p) = match last {
-            Some((code, plan, version, rule, period, k))
-                if code == d.code && (plan, version, rule) == (d.plan, d.version, d.rule) && period == d.period() =>
-            {
-                (k[0], k[1], k[2])
-            }
+        let c = match last_c {
+            Some((code, k)) if code == d.code => k,
             _ => {
-                let c = codes.get(d.code()).copied().unwrap_or_default();
-                let r = d.rule_name(doc).map_or(0, |n| rules.get(&Some(n)).copied().unwrap_or_default() + 1);
-                let p = period_rank.get(&d.period()).copied().unwrap_or_default();
-                last = Some((d.code, d.plan, d.version, d.rule, d.period(), [c, r, p]));
-                (c, r, p)
+                let k = codes.iter().position(|&c| c == d.code).unwrap_or_default() as u32;
+                last_c = Some((d.code, k));
+                k
+            }
+        };
+        let rule = (d.plan, d.version, d.rule);
+        let r = match last_r {
+            Some((t, k)) if t == rule => k,
+            _ => {
+                let k = rules.binary_search_by_key(&rule, |r| r.0).map_or(0, |at| rules[at].1);
+                last_r = Some((rule, k));
+                k
+            }
+        };
+        let period = d.period();
+        let p = match last_p {
+            Some((q, k)) if q == period => k,
+            _ => {
+                let k = period_rank.get(&period).copied().unwrap_or_default();
+                last_p = Some((period, k));
+                k
             }
         };
         keyed.push((
@@ -458,13 +489,27 @@ pub(crate) fn sort(doc: &CalcDoc, deals: &[u32], reps: &[u32], plans: &[u32], li
         ));
     }
     sort_keyed(&mut keyed, |a, b| a.0.cmp(&b.0).then_with(|| order(&list[a.1 as usize], &list[b.1 as usize])));
-    // each diagnostic's place in the sorted list (the keys are freed before anything moves)
+    // each diagnostic's place in the sorted list, a duplicate's at the end, cut off below (the
+    // keys are freed before anything moves). A diagnostic equal to the last one kept is a
+    // duplicate; different keys mean different diagnostics, so the full comparison runs only
+    // between equal keys (issue #9: comparing every neighbour was a fifth of this sort)
     let mut target = vec![0u32; list.len()];
-    for (place, (_, i)) in keyed.into_iter().enumerate() {
-        target[i as usize] = place as u32;
+    let (mut kept, mut end) = (0u32, list.len() as u32);
+    let mut last: Option<Keyed> = None;
+    for (key, i) in keyed {
+        let duplicate =
+            last.is_some_and(|(k, j)| k == key && order(&list[j as usize], &list[i as usize]) == Ordering::Equal);
+        if duplicate {
+            end -= 1;
+            target[i as usize] = end;
+        } else {
+            target[i as usize] = kept;
+            kept += 1;
+            last = Some((key, i));
+        }
     }
     permute(list, &mut target);
-    list.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+    list.truncate(kept as usize);
 }
 
 /// A diagnostic's sort keys and its index.
@@ -575,6 +620,58 @@ mod tests {
             expected.sort_unstable_by(full);
             sort_keyed(&mut keyed, full);
             prop_assert_eq!(keyed, expected);
+        }
+
+        // issue #9: `sort` (integer keys, counting passes, duplicates dropped by key) gives the
+        // comparison sort's order and drops the same duplicates as `dedup_by`; 64 or more
+        // diagnostics take the counting path
+        #[test]
+        fn sort_equals_the_comparison_sort_and_dedup(
+            raw in prop::collection::vec((0usize..4, 0usize..6, 0usize..4, 0usize..3, 0usize..4, 0usize..4), 0..160),
+        ) {
+            use super::{At, Code, Detail, Diagnostic};
+            use crate::period::Period;
+            let doc = crate::validate::read_document(&serde_json::json!({
+                "asOf": "2026-12-31",
+                "reps": [{"id": "r2", "name": "B"}, {"id": "r10", "name": "A"}, {"id": "r1", "name": "C"}],
+                "plans": [{"planId": "p", "name": "P", "effectiveStart": "2026-01-01", "config": {"rules": [
+                    {"name": "Zeta", "measure": "amount", "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]},
+                    {"name": "Alpha", "measure": "amount", "tiers": [{"tierIndex": 0, "name": "T", "minThreshold": 0, "rate": "0.1"}]}]}}],
+                "deals": [{"id": "D10"}, {"id": "D2"}, {"id": "D1"}, {"id": "A"}, {"id": "D100"}]
+            }))
+            .unwrap();
+            let codes = [Code::NotWon, Code::ConditionFailed, Code::Deleted, Code::NoRate];
+            let periods = [None, Period::parse("2026-Q1"), Period::parse("2026-Q4"), Period::parse("2026-03")];
+            let mut list: Vec<Diagnostic> = raw
+                .iter()
+                .map(|&(c, deal, rep, rule, period, detail)| {
+                    let at = At {
+                        deal: (deal < 5).then_some(deal),
+                        rep: (rep < 3).then_some(rep),
+                        plan: (rule < 2).then_some(0),
+                        rule: (rule < 2).then_some((0, rule)),
+                        period: periods[period],
+                    };
+                    let detail = match detail {
+                        0 => Detail::NotWon,
+                        1 => Detail::ConditionFailed,
+                        2 => super::text("b"),
+                        _ => super::text("a"),
+                    };
+                    Diagnostic::new(codes[c], at, detail)
+                })
+                .collect();
+            let (deals, reps, plans) = (
+                crate::calc::rank(&doc.deals, |d| d.id.as_str()),
+                crate::calc::rank(&doc.reps, |r| r.id.as_str()),
+                crate::calc::rank(&doc.plans, |p| p.plan_id.as_str()),
+            );
+            let order = |a: &Diagnostic, b: &Diagnostic| super::cmp(&doc, &deals, &reps, &plans, a, b);
+            let mut expected = list.clone();
+            expected.sort_by(order);
+            expected.dedup_by(|a, b| order(a, b) == std::cmp::Ordering::Equal);
+            super::sort(&doc, &deals, &reps, &plans, &mut list);
+            prop_assert_eq!(list, expected);
         }
 
         // issue #9: diagnostics are moved to their sorted places in place
